@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "volley_native",
+      "sources": ["reuseport.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

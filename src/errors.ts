@@ -1,0 +1,40 @@
+/**
+ * Every error Volley throws on purpose is a VolleyError with a stable `code`
+ * (documented in docs/errors.md), so callers can branch on codes, not messages.
+ */
+export class VolleyError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The native addon could not be loaded (not built, or built for another platform). */
+export class NativeAddonError extends VolleyError {
+  constructor(message: string, cause?: unknown) {
+    super('VOLLEY_ERR_NATIVE_ADDON', message, { cause });
+  }
+}
+
+/** A listen address (`host:port`, `[v6]:port`, `unix:/path`) that cannot be parsed. */
+export class AddressError extends VolleyError {
+  constructor(message: string) {
+    super('VOLLEY_ERR_BAD_ADDRESS', message);
+  }
+}
+
+/** A command-line flag or value that is not valid. */
+export class UsageError extends VolleyError {
+  constructor(message: string) {
+    super('VOLLEY_ERR_USAGE', message);
+  }
+}
+
+/** The app module could not be loaded or does not export a Router or Service. */
+export class AppModuleError extends VolleyError {
+  constructor(message: string, cause?: unknown) {
+    super('VOLLEY_ERR_APP_MODULE', message, { cause });
+  }
+}

@@ -1,0 +1,11 @@
+export { DEFAULT_BODY_LIMIT } from './body.js';
+export { Catcher, type CatcherOptions } from './catcher.js';
+export { Depot, type TypeKey } from './depot.js';
+export { FlowCtrl } from './flow-ctrl.js';
+export { FormData, type UploadedFile } from './form.js';
+export type { Handler } from './handler.js';
+export { Request } from './request.js';
+export { Response, type SendFileOptions } from './response.js';
+export { Service, type ServiceOptions } from './service.js';
+export { StatusError } from './status-error.js';
+export { TestClient, TestRequest, TestResponse } from './test-client.js';

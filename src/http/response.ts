@@ -1,0 +1,244 @@
+import { stat } from 'node:fs/promises';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import { basename, dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { type SerializeOptions, serialize as serializeCookie } from 'cookie';
+import send from 'send';
+import type { Request } from './request.js';
+import { StatusError } from './status-error.js';
+
+export type RawResponse = ServerResponse | Http2ServerResponse;
+
+const TEXT = 'text/plain; charset=utf-8';
+const HTML = 'text/html; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+const BYTES = 'application/octet-stream';
+
+export interface SendFileOptions {
+  /** Cache-Control max-age in ms (send's `maxAge`). */
+  maxAge?: number;
+  /** Send as an attachment with this file name (Content-Disposition). */
+  attachment?: string;
+}
+
+interface FileBody {
+  path: string;
+  options: SendFileOptions;
+}
+
+type Body = string | Buffer | Readable | FileBody | undefined;
+
+/**
+ * The response a handler builds. Like Salvo's, it is buffered: status, headers and body
+ * are kept until the whole handler chain has run, so hoops can still change them after
+ * `ctrl.callNext()` (compression, caching headers, error pages), then written in one go.
+ */
+export class Response {
+  readonly raw: RawResponse;
+  readonly #req: Request;
+  /** The status set so far, or undefined (then 200 with a body, else the framework decides). */
+  statusCode: number | undefined;
+  /** Headers to send, lowercase names. */
+  readonly headers: OutgoingHttpHeaders = Object.create(null);
+  #body: Body;
+  /** The error that set an error status, for the Catcher to render. */
+  error: StatusError | undefined;
+
+  constructor(raw: RawResponse, req: Request) {
+    this.raw = raw;
+    this.#req = req;
+  }
+
+  status(code: number): this {
+    if (!Number.isInteger(code) || code < 100 || code > 999) throw new RangeError(`invalid status code ${code}`);
+    this.statusCode = code;
+    return this;
+  }
+
+  /** Sets a header (replacing it), or appends when `append` is true. */
+  header(name: string, value: string | number | readonly string[], append = false): this {
+    const key = name.toLowerCase();
+    const current = this.headers[key];
+    if (append && current !== undefined) {
+      const list = Array.isArray(current) ? current : [String(current)];
+      this.headers[key] = list.concat(typeof value === 'object' ? value : String(value));
+    } else {
+      this.headers[key] = typeof value === 'object' ? [...value] : value;
+    }
+    return this;
+  }
+
+  getHeader(name: string): string | number | string[] | undefined {
+    return this.headers[name.toLowerCase()];
+  }
+
+  removeHeader(name: string): this {
+    delete this.headers[name.toLowerCase()];
+    return this;
+  }
+
+  /** True once a body was set (by render, text, json, html, stream, sendFile or redirect). */
+  get hasBody(): boolean {
+    return this.#body !== undefined;
+  }
+
+  /** The body as set so far (string, Buffer, Readable or a file), for hoops that transform it. */
+  get body(): string | Buffer | Readable | undefined {
+    const b = this.#body;
+    return b === undefined || typeof b === 'string' || Buffer.isBuffer(b) || b instanceof Readable ? b : undefined;
+  }
+
+  /** Replaces the body without touching headers (for hoops such as compression). */
+  setBody(body: string | Buffer | Readable | undefined): this {
+    this.#body = body;
+    return this;
+  }
+
+  /** Salvo's "stamped": a redirect or error status stops the rest of the handler chain. */
+  get isStamped(): boolean {
+    return this.statusCode !== undefined && this.statusCode >= 300;
+  }
+
+  /** True once Node has sent the headers (after the chain finished, or a handler wrote to `raw`). */
+  get headersSent(): boolean {
+    return this.raw.headersSent;
+  }
+
+  #typed(contentType: string): void {
+    if (this.headers['content-type'] === undefined) this.headers['content-type'] = contentType;
+  }
+
+  text(body: string, contentType = TEXT): this {
+    this.headers['content-type'] = contentType;
+    this.#body = body;
+    return this;
+  }
+
+  html(body: string): this {
+    return this.text(body, HTML);
+  }
+
+  json(value: unknown): this {
+    this.headers['content-type'] = JSON_TYPE;
+    this.#body = JSON.stringify(value) ?? 'null';
+    return this;
+  }
+
+  /** Renders a value: string as text, bytes as octet-stream, a stream as is, anything else as JSON. */
+  render(value: unknown): this {
+    if (value === undefined || value === null) return this;
+    if (typeof value === 'string') {
+      this.#typed(TEXT);
+      this.#body = value;
+    } else if (Buffer.isBuffer(value)) {
+      this.#typed(BYTES);
+      this.#body = value;
+    } else if (value instanceof Uint8Array) {
+      this.#typed(BYTES);
+      this.#body = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    } else if (value instanceof Readable) {
+      this.stream(value);
+    } else {
+      this.#typed(JSON_TYPE);
+      this.#body = JSON.stringify(value);
+    }
+    return this;
+  }
+
+  redirect(url: string, status = 302): this {
+    if (status < 300 || status > 399) throw new RangeError(`redirect needs a 3xx status, got ${status}`);
+    this.statusCode = status;
+    this.headers.location = url;
+    this.#typed(TEXT);
+    this.#body = `Redirecting to ${url}`;
+    return this;
+  }
+
+  /** Streams a body; it is piped once the handler chain has finished. */
+  stream(body: Readable | AsyncIterable<Uint8Array | string>, contentType = BYTES): this {
+    this.#typed(contentType);
+    this.#body = body instanceof Readable ? body : Readable.from(body);
+    return this;
+  }
+
+  /**
+   * Sends a file with Range, ETag, Last-Modified and a content type from its extension
+   * (through the `send` package). A missing file is a 404.
+   */
+  async sendFile(path: string, options: SendFileOptions = {}): Promise<this> {
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) throw StatusError.notFound(`no such file: ${basename(path)}`);
+    if (options.attachment !== undefined) {
+      this.headers['content-disposition'] = `attachment; filename="${options.attachment.replace(/["\\\r\n]/g, '_')}"`;
+    }
+    this.#body = { path, options };
+    return this;
+  }
+
+  cookie(name: string, value: string, options: SerializeOptions = {}): this {
+    return this.header('set-cookie', serializeCookie(name, value, { path: '/', httpOnly: true, ...options }), true);
+  }
+
+  clearCookie(name: string, options: SerializeOptions = {}): this {
+    return this.cookie(name, '', { ...options, expires: new Date(0), maxAge: undefined });
+  }
+
+  /** Writes status, headers and body to Node's response. Called once, after the chain. */
+  flush(): void {
+    const raw = this.raw;
+    if (raw.headersSent || raw.writableEnded) return;
+    const body = this.#body;
+    const status = this.statusCode ?? 200;
+    const headers = this.headers;
+    if (this.#req.bodyTooLarge) headers.connection = 'close';
+    if (body === undefined) {
+      if (status !== 204 && status !== 304 && headers['content-length'] === undefined) headers['content-length'] = 0;
+      (raw as ServerResponse).writeHead(status, headers);
+      raw.end();
+    } else if (typeof body === 'string') {
+      headers['content-length'] = Buffer.byteLength(body);
+      (raw as ServerResponse).writeHead(status, headers);
+      raw.end(body);
+    } else if (Buffer.isBuffer(body)) {
+      headers['content-length'] = body.length;
+      (raw as ServerResponse).writeHead(status, headers);
+      raw.end(body);
+    } else if (body instanceof Readable) {
+      (raw as ServerResponse).writeHead(status, headers);
+      if (this.#req.method === 'HEAD') {
+        body.destroy();
+        raw.end();
+      } else {
+        pipeline(body, raw as ServerResponse, () => undefined);
+      }
+    } else {
+      this.#sendFile(body, status);
+    }
+  }
+
+  #sendFile(file: FileBody, status: number): void {
+    const raw = this.raw as ServerResponse;
+    for (const [name, value] of Object.entries(this.headers)) {
+      if (value !== undefined) raw.setHeader(name, value);
+    }
+    if (this.statusCode !== undefined) raw.statusCode = status;
+    const stream = send(this.#req.raw as never, encodeURIComponent(basename(file.path)), {
+      root: dirname(file.path),
+      dotfiles: 'allow',
+      index: false,
+      maxAge: file.options.maxAge ?? 0,
+    });
+    stream.on('error', (err: { status?: number }) => {
+      if (raw.headersSent) {
+        raw.destroy();
+        return;
+      }
+      raw.statusCode = err.status ?? 500;
+      raw.setHeader('content-type', TEXT);
+      raw.end(raw.statusCode === 404 ? 'Not Found' : 'Internal Server Error');
+    });
+    stream.pipe(raw);
+  }
+}

@@ -1,0 +1,144 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Matcher, Router } from '../routing/index.js';
+import type { RawRequest } from './body.js';
+import { Catcher } from './catcher.js';
+import { Depot } from './depot.js';
+import { FlowCtrl } from './flow-ctrl.js';
+import type { Handler } from './handler.js';
+import { Request } from './request.js';
+import { type RawResponse, Response } from './response.js';
+import { StatusError } from './status-error.js';
+
+export interface ServiceOptions {
+  /** Send error details (messages, stacks) to clients. Default: NODE_ENV === 'development'. */
+  development?: boolean;
+  /** Where unexpected handler errors are logged. Default: console.error with the stack. */
+  logError?: (err: unknown, req: Request) => void;
+}
+
+const setNotFound: Handler = (_req, res) => {
+  if (!res.hasBody && res.statusCode === undefined) res.status(404);
+};
+const setMethodNotAllowed: Handler = (_req, res) => {
+  if (!res.hasBody && res.statusCode === undefined) res.status(405);
+};
+
+function defaultLogError(err: unknown, req: Request): void {
+  const what = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  console.error(`volley: ${req.method} ${req.path} failed: ${what}`);
+}
+
+/**
+ * A Router plus what surrounds it (Salvo's Service): Service-level hoops, which run on
+ * every request including 404/405 (so CORS preflight works), and the Catcher that renders
+ * error pages. `service.handle` is a plain Node request listener.
+ */
+export class Service {
+  readonly router: Router;
+  readonly #hoops: Handler[] = [];
+  #catcher = new Catcher();
+  readonly #development: boolean;
+  readonly #logError: (err: unknown, req: Request) => void;
+  #matcher: Matcher | undefined;
+  #notFoundChain: Handler[] = [setNotFound];
+  #methodNotAllowedChain: Handler[] = [setMethodNotAllowed];
+  // A matched route's chain (service hoops + route hoops + goal) is built once per leaf.
+  readonly #chains = new WeakMap<Handler, { hoops: readonly Handler[]; chain: Handler[] }>();
+
+  constructor(router: Router, options: ServiceOptions = {}) {
+    this.router = router;
+    this.#development = options.development ?? process.env.NODE_ENV === 'development';
+    this.#logError = options.logError ?? defaultLogError;
+  }
+
+  /** Adds a hoop that runs on every request, before the router's. */
+  hoop(handler: Handler): this {
+    if (this.#matcher) throw new Error('Service.hoop() must be called before the service handles requests');
+    this.#hoops.push(handler);
+    this.#notFoundChain = [...this.#hoops, setNotFound];
+    this.#methodNotAllowedChain = [...this.#hoops, setMethodNotAllowed];
+    return this;
+  }
+
+  catcher(catcher: Catcher): this {
+    this.#catcher = catcher;
+    return this;
+  }
+
+  /** Compiles the router (done on the first request if not before). */
+  compile(): this {
+    this.#matcher ??= this.router.compile();
+    return this;
+  }
+
+  /** The Node request listener: `http.createServer(service.handle)`. */
+  readonly handle = (rawReq: IncomingMessage | RawRequest, rawRes: ServerResponse | RawResponse): void => {
+    const req = new Request(rawReq);
+    const res = new Response(rawRes, req);
+    const depot = new Depot();
+    const matcher = this.#matcher ?? this.compile().#matcher!;
+    const match = matcher(req);
+    let chain: readonly Handler[];
+    if (match === 404) chain = this.#notFoundChain;
+    else if (match === 405) chain = this.#methodNotAllowedChain;
+    else {
+      req.params = match.params;
+      req.route = match.route;
+      if (match.bodyLimit !== undefined) req.bodyLimit = match.bodyLimit;
+      chain = this.#chainFor(match.hoops, match.goal);
+    }
+    const ctrl = new FlowCtrl(chain, req, res, depot, this.#onError);
+    const pending = ctrl.run();
+    if (pending) pending.then(() => this.#finish(req, res, depot)).catch((err) => this.#crash(err, req, res));
+    else this.#finish(req, res, depot);
+  };
+
+  #chainFor(hoops: readonly Handler[], goal: Handler): readonly Handler[] {
+    const cached = this.#chains.get(goal);
+    if (cached && cached.hoops === hoops) return cached.chain;
+    const chain = [...this.#hoops, ...hoops, goal];
+    this.#chains.set(goal, { hoops, chain });
+    return chain;
+  }
+
+  readonly #onError = (err: unknown, req: Request, res: Response): void => {
+    if (err instanceof StatusError) {
+      res.status(err.status);
+      res.error = err;
+      if (err.status >= 500) this.#logError(err.cause ?? err, req);
+      return;
+    }
+    this.#logError(err, req);
+    res.status(500);
+    const detail = this.#development && err instanceof Error ? (err.stack ?? err.message) : undefined;
+    res.error = StatusError.internalServerError(detail, err);
+  };
+
+  #finish(req: Request, res: Response, depot: Depot): void {
+    if (res.headersSent) return;
+    if ((res.statusCode ?? 200) >= 400 && !res.hasBody) {
+      const pending = this.#catcher.catch(req, res, depot);
+      if (pending) {
+        pending.then(() => res.flush()).catch((err) => this.#crash(err, req, res));
+        return;
+      }
+    }
+    try {
+      res.flush();
+    } catch (err) {
+      this.#crash(err, req, res);
+    }
+  }
+
+  /** Last resort when rendering itself failed: a bare 500, and the process keeps serving. */
+  #crash(err: unknown, req: Request, res: Response): void {
+    this.#logError(err, req);
+    const raw = res.raw as ServerResponse;
+    if (raw.headersSent) {
+      raw.destroy();
+      return;
+    }
+    raw.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+    raw.end('500 Internal Server Error');
+  }
+}

@@ -1,0 +1,21 @@
+import type { Server as NetServer } from 'node:net';
+import { type Listener, listenOn } from './listener.js';
+
+/** Serves on an already listening socket inherited as a file descriptor (how `volley serve` workers listen). */
+export class FdListener implements Listener {
+  readonly fd: number;
+  readonly label: string;
+
+  constructor(fd: number, label = `fd ${fd}`) {
+    this.fd = fd;
+    this.label = label;
+  }
+
+  get description(): string {
+    return this.label;
+  }
+
+  listen(server: NetServer): Promise<void> {
+    return listenOn(server, { fd: this.fd }, this.label);
+  }
+}

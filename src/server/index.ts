@@ -1,0 +1,6 @@
+export { type ListenAddress, parseAddress } from './address.js';
+export { FdListener } from './fd-listener.js';
+export type { Listener } from './listener.js';
+export { type BoundAddress, Server, type ServerOptions } from './server.js';
+export { TcpListener, type TcpListenerOptions } from './tcp-listener.js';
+export { UnixListener, type UnixListenerOptions } from './unix-listener.js';

@@ -1,0 +1,172 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Service } from '../http/service.js';
+import type { Router } from '../routing/index.js';
+import type { Listener } from './listener.js';
+
+export interface ServerOptions {
+  /** Max size of the request line plus headers; larger requests get 431. Default 16 KiB. */
+  maxHeaderSize?: number;
+  /** Time allowed to receive the complete request headers. Default 20 s. */
+  headersTimeout?: number;
+  /** Time allowed to receive the complete request. Default 60 s. */
+  requestTimeout?: number;
+  /** How long an idle keep-alive connection stays open. Default 5 s. */
+  keepAliveTimeout?: number;
+  /** Default timeout for stopGraceful(). Default 30 s. */
+  shutdownTimeout?: number;
+}
+
+export interface BoundAddress {
+  listener: string;
+  address: string;
+  family?: string;
+  port?: number;
+}
+
+interface Bound {
+  server: http.Server;
+  sockets: Set<Socket>;
+  listener: Listener;
+}
+
+/**
+ * Serves a Router or Service on one or more listeners. Safe defaults bound how long a
+ * slow client can hold a connection; `stopGraceful()` drains instead of dropping.
+ */
+export class Server {
+  readonly #listeners: Listener[];
+  readonly #options: ServerOptions;
+  #bound: Bound[] = [];
+  #draining = false;
+  #stopped: Promise<void> | undefined;
+  #resolveReady!: (addresses: BoundAddress[]) => void;
+  #rejectReady!: (err: unknown) => void;
+  readonly #ready: Promise<BoundAddress[]>;
+
+  constructor(listeners: Listener | Listener[], options: ServerOptions = {}) {
+    this.#listeners = Array.isArray(listeners) ? listeners : [listeners];
+    if (this.#listeners.length === 0) throw new TypeError('Server needs at least one listener');
+    this.#options = options;
+    this.#ready = new Promise((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    this.#ready.catch(() => undefined);
+  }
+
+  /** Resolves with the bound addresses once every listener listens; rejects if one fails. */
+  ready(): Promise<BoundAddress[]> {
+    return this.#ready;
+  }
+
+  /** True once stopGraceful() (or stopForcible()) started. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Listens on every listener and serves `app` until stopped. Resolves when the server has
+   * stopped and every connection is closed; rejects when a listener cannot listen.
+   */
+  async serve(app: Router | Service): Promise<void> {
+    if (this.#bound.length > 0) throw new Error('Server.serve() was already called');
+    const service = app instanceof Service ? app : new Service(app);
+    service.compile();
+    const handle = service.handle;
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      // While draining, every response closes its connection instead of keeping it alive.
+      if (this.#draining) res.shouldKeepAlive = false;
+      handle(req, res);
+    };
+    const closed: Promise<void>[] = [];
+    try {
+      for (const listener of this.#listeners) {
+        const server = http.createServer(
+          {
+            maxHeaderSize: this.#options.maxHeaderSize ?? 16 * 1024,
+            headersTimeout: this.#options.headersTimeout ?? 20_000,
+            requestTimeout: this.#options.requestTimeout ?? 60_000,
+            keepAliveTimeout: this.#options.keepAliveTimeout ?? 5_000,
+          },
+          onRequest,
+        );
+        const bound: Bound = { server, sockets: new Set(), listener };
+        server.on('connection', (socket: Socket) => {
+          bound.sockets.add(socket);
+          socket.once('close', () => bound.sockets.delete(socket));
+        });
+        await listener.listen(server);
+        server.on('error', (err) => console.error(`volley: server error on ${listener.description}:`, err));
+        this.#bound.push(bound);
+        closed.push(new Promise((resolve) => server.once('close', () => resolve())));
+      }
+    } catch (err) {
+      for (const bound of this.#bound) bound.server.close();
+      this.#rejectReady(err);
+      throw err;
+    }
+    this.#resolveReady(this.addresses());
+    await Promise.all(closed);
+  }
+
+  /** The addresses the listeners are bound to (after ready()). */
+  addresses(): BoundAddress[] {
+    return this.#bound.map(({ server, listener }) => {
+      const a = server.address();
+      if (a && typeof a === 'object') {
+        return { listener: listener.description, address: a.address, family: a.family, port: a.port };
+      }
+      return { listener: listener.description, address: a ?? listener.description };
+    });
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish (their responses say Connection: close),
+   * closes idle keep-alive connections as they become idle, and destroys whatever is left
+   * after `timeoutMs`. Resolves once every connection is closed.
+   */
+  stopGraceful(timeoutMs = this.#options.shutdownTimeout ?? 30_000): Promise<void> {
+    if (this.#stopped) return this.#stopped;
+    this.#draining = true;
+    this.#stopped = (async () => {
+      const deadline = Date.now() + timeoutMs;
+      const closing = this.#bound.map(
+        ({ server }) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+      );
+      for (const bound of this.#bound) {
+        for (const socket of bound.sockets) markClosing(socket);
+      }
+      // Node closes idle connections once at close(); connections that finish a request
+      // later become idle too, so keep closing idle ones until none is left.
+      while (this.#openConnections() > 0 && Date.now() < deadline) {
+        for (const { server, sockets } of this.#bound) {
+          for (const socket of sockets) markClosing(socket);
+          server.closeIdleConnections();
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      for (const { server } of this.#bound) server.closeAllConnections();
+      await Promise.all(closing);
+    })();
+    return this.#stopped;
+  }
+
+  /** Closes every listener and connection now. */
+  stopForcible(): Promise<void> {
+    return this.stopGraceful(0);
+  }
+
+  #openConnections(): number {
+    let n = 0;
+    for (const { sockets } of this.#bound) n += sockets.size;
+    return n;
+  }
+}
+
+/** A response still being produced on this socket will carry Connection: close. */
+function markClosing(socket: Socket): void {
+  // Node keeps the response being written on a keep-alive socket in `_httpMessage`.
+  const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (res && !res.headersSent) res.shouldKeepAlive = false;
+}
