@@ -26,8 +26,7 @@ function collect(dir) {
   return out.sort();
 }
 
-const pick = (files) =>
-  files.filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
+const pick = (files) => files.filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
 const unit = pick(collect(join(root, 'dist', 'src')));
 const e2e = pick(collect(join(root, 'dist', 'test')));
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { BodyTooLargeError, type RawRequest, mediaType, readBody } from './body.js';
+import { BodyTooLargeError, mediaType, type RawRequest, readBody } from './body.js';
 import { StatusError } from './status-error.js';
 
 /** An uploaded file, streamed by busboy to a temporary file (removed by `FormData.cleanup()`). */
@@ -73,7 +73,10 @@ export async function parseForm(raw: RawRequest, limit: number): Promise<FormDat
   if (declared !== undefined && Number(declared) > limit) throw new BodyTooLargeError(limit);
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: raw.headers as busboy.BusboyConfig['headers'], limits: { fileSize: limit, fieldSize: limit } });
+    parser = busboy({
+      headers: raw.headers as busboy.BusboyConfig['headers'],
+      limits: { fileSize: limit, fieldSize: limit },
+    });
   } catch (err) {
     throw StatusError.badRequest('malformed multipart form: ' + (err as Error).message, err);
   }

@@ -127,12 +127,15 @@ export class TestRequest {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = { ...this.#headers };
       if (this.#body) headers['content-length'] = this.#body.length;
-      const req = http.request({ host: '127.0.0.1', port, method: this.method, path: this.url, headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(new TestResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port, method: this.method, path: this.url, headers, agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(new TestResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(this.#body);
     });

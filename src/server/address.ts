@@ -35,7 +35,8 @@ export function parseAddress(input: string, where = 'address'): ListenAddress {
     if (colon < 0) throw new AddressError(`${where} '${input}': expected host:port, [v6]:port or unix:/path`);
     host = text.slice(0, colon) || '0.0.0.0';
     portText = text.slice(colon + 1);
-    if (host.includes(':')) throw new AddressError(`${where} '${input}': write IPv6 addresses in brackets, [${host}]:port`);
+    if (host.includes(':'))
+      throw new AddressError(`${where} '${input}': write IPv6 addresses in brackets, [${host}]:port`);
   }
   if (!/^\d+$/.test(portText) || Number(portText) > 65535) {
     throw new AddressError(`${where} '${input}': port '${portText}' is not a number from 0 to 65535`);

@@ -39,6 +39,7 @@ export class Server {
   readonly #options: ServerOptions;
   #bound: Bound[] = [];
   #draining = false;
+  #requests = 0;
   #stopped: Promise<void> | undefined;
   #resolveReady!: (addresses: BoundAddress[]) => void;
   #rejectReady!: (err: unknown) => void;
@@ -60,6 +61,11 @@ export class Server {
     return this.#ready;
   }
 
+  /** Requests received so far (all listeners). */
+  get requestCount(): number {
+    return this.#requests;
+  }
+
   /** True once stopGraceful() (or stopForcible()) started. */
   get draining(): boolean {
     return this.#draining;
@@ -71,12 +77,14 @@ export class Server {
    */
   async serve(app: Router | Service): Promise<void> {
     if (this.#bound.length > 0) throw new Error('Server.serve() was already called');
-    const service = app instanceof Service ? app : new Service(app);
+    const service =
+      app instanceof Service ? app : 'handle' in app ? (app as unknown as Service) : new Service(app as Router);
     service.compile();
     const handle = service.handle;
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       // While draining, every response closes its connection instead of keeping it alive.
       if (this.#draining) res.shouldKeepAlive = false;
+      this.#requests++;
       handle(req, res);
     };
     const closed: Promise<void>[] = [];

@@ -21,7 +21,8 @@ export class TcpListener implements Listener {
   constructor(address: string | { host: string; port: number }, options: TcpListenerOptions = {}) {
     if (typeof address === 'string') {
       const parsed = parseAddress(address, 'TcpListener');
-      if (parsed.kind !== 'tcp') throw new TypeError(`TcpListener needs host:port, got '${address}' (use UnixListener)`);
+      if (parsed.kind !== 'tcp')
+        throw new TypeError(`TcpListener needs host:port, got '${address}' (use UnixListener)`);
       this.host = parsed.host;
       this.port = parsed.port;
     } else {
@@ -55,6 +56,10 @@ export class TcpListener implements Listener {
       }
       return;
     }
-    await listenOn(server, { host, port: this.port, backlog, ipv6Only: this.options.ipv6Only ?? false }, this.description);
+    await listenOn(
+      server,
+      { host, port: this.port, backlog, ipv6Only: this.options.ipv6Only ?? false },
+      this.description,
+    );
   }
 }

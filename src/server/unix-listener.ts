@@ -1,5 +1,5 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
-import { type Server as NetServer, connect } from 'node:net';
+import { connect, type Server as NetServer } from 'node:net';
 import { type Listener, listenOn } from './listener.js';
 
 export interface UnixListenerOptions {
@@ -25,16 +25,21 @@ export class UnixListener implements Listener {
 
   async listen(server: NetServer): Promise<void> {
     if (this.options.removeStale ?? true) {
-      const info = await lstat(this.path).catch(() => undefined);
-      if (info?.isSocket() && !(await isLive(this.path))) await unlink(this.path);
+      if (!(await isSocketLive(this.path))) await removeSocketFile(this.path);
     }
     await listenOn(server, { path: this.path }, this.description);
     if (this.options.mode !== undefined) await chmod(this.path, this.options.mode);
   }
 }
 
+/** Removes the path if it is a socket file (never a regular file someone pointed us at). */
+export async function removeSocketFile(path: string): Promise<void> {
+  const info = await lstat(path).catch(() => undefined);
+  if (info?.isSocket()) await unlink(path);
+}
+
 /** True when something accepts connections on the socket path (then it is not stale). */
-function isLive(path: string): Promise<boolean> {
+export function isSocketLive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ path });
     socket.once('connect', () => {

@@ -1,0 +1,185 @@
+/**
+ * The `volley` command: `serve` runs the supervisor; `status`, `reload`, `stop` and `scale`
+ * talk to a running primary through its admin endpoint.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runPrimary } from '../cluster/run-primary.js';
+import { StartupError, VERSION } from '../cluster/supervisor.js';
+import { UsageError, VolleyError } from '../errors.js';
+import { parseAddress } from '../server/address.js';
+import { callAdmin } from './admin-client.js';
+import { formatStatusTable } from './status-table.js';
+
+const USAGE = `volley ${VERSION}
+
+Usage:
+  volley serve <app-module> [options]   serve an app from N SO_REUSEPORT worker processes
+  volley status [--admin ADDR]          show the workers of a running server
+  volley reload [--admin ADDR]          rolling reload (new workers load the app anew)
+  volley stop   [--admin ADDR]          graceful stop
+  volley scale N [--admin ADDR]         change the number of workers
+
+serve options:
+  --listen ADDR            host:port, [v6]:port or unix:/path (repeatable; default 0.0.0.0:$PORT or 0.0.0.0:7878)
+  --workers N|auto         worker processes (default auto: usable CPUs, cgroup quota and affinity)
+  --admin ADDR             admin endpoint, loopback host:port or unix:/path
+  --admin-token T          bearer token required for POST admin calls
+  --log-format text|json   merged log format (default text)
+  --heartbeat-timeout MS   replace a worker whose event loop does not answer (default 10000)
+  --shutdown-timeout MS    how long a draining worker may take (default 30000)
+  --shutdown-delay MS      on SIGTERM keep serving this long while /readyz says 503 (default 0)
+  --max-memory MB          recycle a worker whose RSS passes this
+  --max-requests N         recycle a worker after N requests
+  --max-requests-jitter N  add 0..N to --max-requests per worker
+  --cpu-affinity           pin worker i to CPU i and steer connections by CPU
+
+The admin address of the control commands defaults to $VOLLEY_ADMIN; the token to $VOLLEY_ADMIN_TOKEN.
+`;
+
+const NOT_YET = ['tls-cert', 'tls-key', 'tls-ca', 'http2', 'log-file', 'log-max-size', 'log-keep'];
+
+function integer(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) {
+    throw new UsageError(`--${name} expects an integer >= ${min}, got '${value}'`);
+  }
+  return Number(value);
+}
+
+async function serve(args: string[]): Promise<number> {
+  for (const arg of args) {
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : '';
+    if (NOT_YET.includes(name)) throw new UsageError(`--${name} is not supported by this version of volley yet`);
+  }
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      listen: { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      admin: { type: 'string' },
+      'admin-token': { type: 'string' },
+      'log-format': { type: 'string' },
+      'heartbeat-timeout': { type: 'string' },
+      'shutdown-timeout': { type: 'string' },
+      'shutdown-delay': { type: 'string' },
+      'max-memory': { type: 'string' },
+      'max-requests': { type: 'string' },
+      'max-requests-jitter': { type: 'string' },
+      'cpu-affinity': { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1)
+    throw new UsageError('volley serve needs exactly one app module: volley serve <app-module>');
+  const app = positionals[0]!;
+  for (const address of values.listen ?? []) {
+    try {
+      parseAddress(address, '--listen');
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (!existsSync(app)) throw new UsageError(`app module not found: ${app}`);
+  const workers =
+    values.workers === undefined || values.workers === 'auto' ? 'auto' : integer('workers', values.workers, 1)!;
+  const logFormat = values['log-format'] ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    throw new UsageError(`--log-format expects text or json, got '${logFormat}'`);
+  }
+  const options = {
+    app,
+    listen: values.listen ?? [],
+    workers,
+    logFormat,
+    heartbeatTimeout: integer('heartbeat-timeout', values['heartbeat-timeout'], 100),
+    shutdownTimeout: integer('shutdown-timeout', values['shutdown-timeout'], 0),
+    shutdownDelay: integer('shutdown-delay', values['shutdown-delay'], 0),
+    maxMemoryMb: integer('max-memory', values['max-memory'], 1),
+    maxRequests: integer('max-requests', values['max-requests'], 1),
+    maxRequestsJitter: integer('max-requests-jitter', values['max-requests-jitter'], 0),
+    cpuAffinity: values['cpu-affinity'] ?? false,
+    admin: values.admin,
+    adminToken: values['admin-token'],
+  } as const;
+  // Leave out what was not given, so the supervisor's defaults apply.
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return runPrimary(defined as unknown as Parameters<typeof runPrimary>[0]);
+}
+
+async function control(command: string, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { admin: { type: 'string' }, 'admin-token': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const admin = values.admin ?? process.env.VOLLEY_ADMIN;
+  if (!admin) throw new UsageError(`volley ${command} needs --admin ADDR (or $VOLLEY_ADMIN) of the running server`);
+  const token = values['admin-token'] ?? process.env.VOLLEY_ADMIN_TOKEN;
+  let reply: Awaited<ReturnType<typeof callAdmin>>;
+  if (command === 'status') {
+    if (positionals.length > 0) throw new UsageError('volley status takes no arguments');
+    reply = await callAdmin(admin, 'GET', '/status', token);
+    if (reply.status === 200) {
+      console.log(values.json ? JSON.stringify(reply.body, null, 2) : formatStatusTable(reply.body as never));
+      return 0;
+    }
+  } else if (command === 'scale') {
+    const n = integer('workers', positionals[0], 1);
+    if (n === undefined || positionals.length !== 1) throw new UsageError('usage: volley scale N [--admin ADDR]');
+    reply = await callAdmin(admin, 'POST', `/scale?workers=${n}`, token);
+  } else {
+    if (positionals.length > 0) throw new UsageError(`volley ${command} takes no arguments`);
+    reply = await callAdmin(admin, 'POST', `/${command}`, token);
+  }
+  const body = reply.body as { error?: string; status?: string };
+  if (reply.status >= 400) {
+    console.error(`volley ${command}: ${body?.error ?? `admin endpoint answered ${reply.status}`}`);
+    return 1;
+  }
+  console.log(`volley ${command}: ${body?.status ?? 'ok'}`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'status':
+    case 'reload':
+    case 'stop':
+    case 'scale':
+      return control(command, rest);
+    case '--version':
+    case '-v':
+      console.log(VERSION);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command '${command}' (try volley --help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof StartupError) {
+      console.error(`volley: ${err.message}`);
+    } else if (err instanceof VolleyError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error(`volley: ${(err as Error).message}`);
+    } else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`volley: ${(err as Error).message}`);
+    } else {
+      console.error('volley:', err);
+    }
+    process.exit(err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
+  },
+);

@@ -1,0 +1,33 @@
+/**
+ * Messages between the primary and its workers over the fork IPC channel.
+ * Each has a `volley` tag so an app's own process.send() traffic is never mistaken for ours.
+ */
+
+/** Worker -> primary. */
+export type WorkerMessage =
+  | { volley: 'ready'; pid: number }
+  | { volley: 'pong'; seq: number; lagMs: number; rssBytes: number; requests: number }
+  | { volley: 'fatal'; message: string; stack?: string };
+
+/** Primary -> worker. */
+export type PrimaryMessage =
+  | { volley: 'ping'; seq: number }
+  /** Stop accepting, finish in-flight requests, exit; force after timeoutMs. */
+  | { volley: 'drain'; timeoutMs: number };
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { volley?: unknown }).volley === 'string';
+}
+
+/** Environment a worker is started with (besides VOLLEY_WORKER_ID / VOLLEY_WORKER_GENERATION). */
+export interface WorkerConfig {
+  /** Absolute path of the app module. */
+  app: string;
+  /** Listening sockets inherited as fds 4, 5, ... in this order, with labels for logs. */
+  listeners: { fd: number; label: string }[];
+  shutdownTimeout: number;
+  /** Node http.Server options. */
+  server: { keepAliveTimeout?: number; headersTimeout?: number; requestTimeout?: number };
+}
+
+export const WORKER_CONFIG_ENV = 'VOLLEY_WORKER_CONFIG';

@@ -1,0 +1,58 @@
+import { AdminServer } from './admin-server.js';
+import { Supervisor, type SupervisorOptions } from './supervisor.js';
+
+export interface ServeOptions extends SupervisorOptions {
+  admin?: string;
+  adminToken?: string;
+}
+
+/**
+ * Runs a supervisor as the main thing of this process: admin endpoint, signals
+ * (SIGTERM/SIGINT stop, a second SIGINT forces, SIGHUP reloads, SIGTTIN/SIGTTOU scale),
+ * and resolves with the exit code once it has stopped.
+ */
+export async function runPrimary(options: ServeOptions): Promise<number> {
+  const supervisor = new Supervisor(options);
+  let admin: AdminServer | undefined;
+  if (options.admin) {
+    admin = new AdminServer(supervisor, {
+      address: options.admin,
+      ...(options.adminToken !== undefined ? { token: options.adminToken } : {}),
+    });
+    await admin.listen();
+  }
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    switch (signal) {
+      case 'SIGINT':
+        interrupts++;
+        if (interrupts > 1 || supervisor.stopping) void supervisor.forceStop();
+        else void supervisor.stop('SIGINT');
+        break;
+      case 'SIGTERM':
+        void supervisor.stop('SIGTERM');
+        break;
+      case 'SIGHUP':
+        supervisor.reload().catch(() => undefined); // the supervisor logs why
+        break;
+      case 'SIGTTIN':
+        supervisor.scale(supervisor.desiredWorkers + 1).catch((err) => supervisor.log.event(String(err.message)));
+        break;
+      case 'SIGTTOU':
+        if (supervisor.desiredWorkers > 1) {
+          supervisor.scale(supervisor.desiredWorkers - 1).catch((err) => supervisor.log.event(String(err.message)));
+        }
+        break;
+    }
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTTIN', 'SIGTTOU'];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    await supervisor.start();
+    if (admin) supervisor.log.event(`admin endpoint on ${admin.description}`);
+    return await supervisor.done;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    await admin?.close();
+  }
+}

@@ -1,0 +1,152 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  isWorkerMessage,
+  type PrimaryMessage,
+  WORKER_CONFIG_ENV,
+  type WorkerConfig,
+  type WorkerMessage,
+} from './ipc.js';
+import { LineFramer } from './line-framer.js';
+import type { LogSink } from './log-sink.js';
+
+export type WorkerState = 'starting' | 'ready' | 'draining';
+
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+/** Child fd where the first listening socket lands (0-2 stdio, 3 IPC). */
+const FIRST_LISTEN_FD = 4;
+
+export interface SpawnOptions {
+  slot: number;
+  generation: number;
+  /** Listening sockets (primary fds) with labels, handed down as fds 4, 5, ... */
+  sockets: { fd: number; label: string }[];
+  config: Omit<WorkerConfig, 'listeners'>;
+  log: LogSink;
+}
+
+/**
+ * One worker process as the primary sees it: its state, heartbeat data, and promises for
+ * readiness and exit. Its stdout and stderr are framed into lines into the merged log, and
+ * `closed` resolves only once both pipes were read to the end, so nothing it wrote is lost.
+ */
+export class WorkerProcess {
+  readonly slot: number;
+  readonly generation: number;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly startedAt = Date.now();
+  state: WorkerState = 'starting';
+  lastPong = Date.now();
+  lagMs = 0;
+  rssBytes = 0;
+  requests = 0;
+  /** Set when the primary decided this worker goes away (drain, hung, recycle): its exit is expected. */
+  retired = false;
+  /** The error a worker reported before dying at start-up. */
+  fatal: string | undefined;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<WorkerExit>;
+  readonly closed: Promise<void>;
+  onMessage: ((w: WorkerProcess, m: WorkerMessage) => void) | undefined;
+
+  constructor(options: SpawnOptions) {
+    this.slot = options.slot;
+    this.generation = options.generation;
+    const listeners = options.sockets.map((s, i) => ({ fd: FIRST_LISTEN_FD + i, label: s.label }));
+    const config: WorkerConfig = { ...options.config, listeners };
+    this.child = fork(WORKER_MAIN, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...options.sockets.map((s) => s.fd)],
+      env: {
+        ...process.env,
+        VOLLEY_WORKER_ID: String(options.slot),
+        VOLLEY_WORKER_GENERATION: String(options.generation),
+        VOLLEY_PRIMARY_PID: String(process.pid),
+        [WORKER_CONFIG_ENV]: JSON.stringify(config),
+      },
+      execArgv: ['--enable-source-maps'],
+      serialization: 'json',
+    });
+    if (this.child.pid === undefined) throw new Error(`could not start a worker for slot ${options.slot}`);
+    this.pid = this.child.pid;
+    const log = options.log;
+    const pipes: Promise<void>[] = [];
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const source = { worker: this.slot, pid: this.pid, stream };
+      const framer = new LineFramer((line) => log.line(source, line));
+      const pipe = this.child[stream]!;
+      pipe.on('data', (chunk: Buffer) => framer.push(chunk));
+      pipes.push(
+        new Promise((resolve) => {
+          pipe.once('close', () => {
+            framer.end();
+            resolve();
+          });
+        }),
+      );
+    }
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    this.closed = Promise.all([this.exited, ...pipes]).then(() => undefined);
+    this.ready = new Promise((resolve, reject) => {
+      this.child.on('message', (message: unknown) => {
+        if (!isWorkerMessage(message)) return;
+        if (message.volley === 'ready') {
+          this.state = 'ready';
+          this.lastPong = Date.now();
+          resolve();
+        } else if (message.volley === 'fatal') {
+          this.fatal = message.stack ?? message.message;
+        }
+        this.onMessage?.(this, message);
+      });
+      this.exited.then(({ code, signal }) => {
+        const how = signal ? `signal ${signal}` : `code ${code}`;
+        reject(new Error(this.fatal ?? `worker ${this.slot} (pid ${this.pid}) exited with ${how} before it was ready`));
+      });
+    });
+    this.ready.catch(() => undefined);
+    // The IPC channel can fail if the worker dies mid-send; the exit handler deals with it.
+    this.child.on('error', () => undefined);
+  }
+
+  send(message: PrimaryMessage): void {
+    if (this.child.connected) this.child.send(message, () => undefined);
+  }
+
+  /** Asks the worker to stop accepting, finish in-flight requests and exit; kills it after the timeout. */
+  drain(timeoutMs: number): void {
+    this.retired = true;
+    if (this.state === 'draining') return;
+    this.state = 'draining';
+    this.send({ volley: 'drain', timeoutMs });
+    if (!this.child.connected) this.kill('SIGTERM');
+    const killer = setTimeout(() => this.kill('SIGKILL'), timeoutMs + 1000);
+    killer.unref();
+    this.exited.then(() => clearTimeout(killer));
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        process.kill(this.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+}
+
+export function describeExit({ code, signal }: WorkerExit): string {
+  return signal ? `signal ${signal}` : `exit code ${code}`;
+}

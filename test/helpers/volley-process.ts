@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { pidAlive, sleep, waitPidGone } from './net.js';
+import { repoRoot, volleyBin } from './paths.js';
+
+/**
+ * A real `volley serve` (or other volley command) process for end-to-end tests. It records
+ * everything the process prints, knows the pids of the workers it started (from the log),
+ * and `dispose()` stops the primary and every worker by pid, leaving nothing running.
+ */
+export class VolleyProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  output = '';
+  readonly workerPids = new Set<number>();
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  #waiters: { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }[] = [];
+
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [volleyBin, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (this.child.pid === undefined) throw new Error('could not start volley');
+    this.pid = this.child.pid;
+    const onData = (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+      for (const m of this.output.matchAll(/worker \d+ started \(pid (\d+)/g)) this.workerPids.add(Number(m[1]));
+      this.#check();
+    };
+    this.child.stdout!.on('data', onData);
+    this.child.stderr!.on('data', onData);
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  #check(): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      const m = this.output.slice(w.from).match(w.re);
+      if (m) w.resolve(m);
+      return !m;
+    });
+  }
+
+  /** Resolves when the output (from offset `from`) matches; rejects after timeoutMs with the output so far. */
+  waitFor(re: RegExp, timeoutMs = 15_000, from = 0): Promise<RegExpMatchArray> {
+    const m = this.output.slice(from).match(re);
+    if (m) return Promise.resolve(m);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re} in output:\n${this.output}`));
+      }, timeoutMs);
+      this.#waiters.push({
+        re,
+        from,
+        resolve: (match) => {
+          clearTimeout(timer);
+          resolve(match);
+        },
+      });
+      this.exited.then(() => {
+        setTimeout(() => {
+          clearTimeout(timer);
+          reject(new Error(`volley exited while waiting for ${re}; output:\n${this.output}`));
+        }, 50);
+      });
+    });
+  }
+
+  /** Waits until every wanted worker is ready. */
+  ready(timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    return this.waitFor(/all \d+ worker\(s\) ready/, timeoutMs);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    process.kill(this.pid, sig);
+  }
+
+  /** Stops the primary (SIGTERM, then SIGKILL) and any worker still alive, by pid. */
+  async dispose(): Promise<void> {
+    if (pidAlive(this.pid) && this.child.exitCode === null) {
+      this.child.kill('SIGTERM');
+      const gone = await Promise.race([this.exited.then(() => true), sleep(8000).then(() => false)]);
+      if (!gone) this.child.kill('SIGKILL');
+    }
+    for (const pid of this.workerPids) {
+      if (!(await waitPidGone(pid, 3000))) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+  }
+}
