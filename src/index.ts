@@ -2,6 +2,8 @@
  * Volley: a Salvo-style web framework for Node.js that serves one port from many
  * worker processes over SO_REUSEPORT. See DESIGN.md and docs/.
  */
+
+export * from './cluster/index.js';
 export * from './errors.js';
 export * from './http/index.js';
 export * from './routing/index.js';

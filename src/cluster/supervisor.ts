@@ -187,7 +187,8 @@ export class Supervisor {
       for (const w of workers) w.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.closed));
       this.#closeSockets();
-      throw new StartupError(`a worker failed to start: ${(err as Error).message}`, err);
+      const firstLine = (err as Error).message.split('\n')[0];
+      throw new StartupError(`a worker failed to start: ${firstLine}`, err);
     }
     this.#started = true;
     this.#applySteering();

@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { Service } from '../http/service.js';
 import type { Router } from '../routing/index.js';
 import type { Listener } from './listener.js';
@@ -23,6 +23,10 @@ export interface BoundAddress {
   family?: string;
   port?: number;
 }
+
+/** How long connections idle at the start of a drain stay open for a last request. */
+const IDLE_GRACE_MS = 1000;
+const closeListener = net.Server.prototype.close as (this: net.Server, cb: () => void) => net.Server;
 
 interface Bound {
   server: http.Server;
@@ -138,21 +142,27 @@ export class Server {
     if (this.#stopped) return this.#stopped;
     this.#draining = true;
     this.#stopped = (async () => {
-      const deadline = Date.now() + timeoutMs;
+      const start = Date.now();
+      const deadline = start + timeoutMs;
+      // A connection idle when the drain starts may be about to carry the client's next
+      // request: closing it now would reset that request. Give busy clients a moment to send
+      // it (their response then says Connection: close); only connections still idle after
+      // this grace are closed, as a keep-alive timeout would.
+      const idleGrace = Math.min(IDLE_GRACE_MS, timeoutMs / 4);
+      // net.Server's close stops accepting; http.Server's would also close idle connections at once.
       const closing = this.#bound.map(
-        ({ server }) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+        ({ server }) =>
+          new Promise<void>((resolve) => (server.listening ? closeListener.call(server, () => resolve()) : resolve())),
       );
-      for (const bound of this.#bound) {
-        for (const socket of bound.sockets) markClosing(socket);
-      }
-      // Node closes idle connections once at close(); connections that finish a request
-      // later become idle too, so keep closing idle ones until none is left.
       while (this.#openConnections() > 0 && Date.now() < deadline) {
-        for (const { server, sockets } of this.#bound) {
-          for (const socket of sockets) markClosing(socket);
-          server.closeIdleConnections();
+        const closeIdle = Date.now() - start >= idleGrace;
+        for (const { sockets } of this.#bound) {
+          for (const socket of sockets) {
+            const busy = markClosing(socket);
+            if (!busy && closeIdle) socket.destroySoon();
+          }
         }
-        await new Promise((r) => setTimeout(r, 25));
+        await new Promise((r) => setTimeout(r, 20));
       }
       for (const { server } of this.#bound) server.closeAllConnections();
       await Promise.all(closing);
@@ -172,9 +182,13 @@ export class Server {
   }
 }
 
-/** A response still being produced on this socket will carry Connection: close. */
-function markClosing(socket: Socket): void {
+/**
+ * A response still being produced on this socket will carry Connection: close.
+ * Returns whether a request is in progress on the socket.
+ */
+function markClosing(socket: Socket): boolean {
   // Node keeps the response being written on a keep-alive socket in `_httpMessage`.
   const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (res && !res.headersSent) res.shouldKeepAlive = false;
+  return res != null;
 }

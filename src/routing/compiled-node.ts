@@ -1,0 +1,140 @@
+import type { FnFilter, HostFilter } from './filters.js';
+import type { Segment, WildKind } from './path-pattern.js';
+import type { Handler } from './types.js';
+
+/**
+ * The compiled form of the router tree. Everything a lookup needs is precomputed per
+ * node: the chain of hoops from the root, the route label and the innermost body limit
+ * (so a match allocates nothing for them), the path filters merged into one segment
+ * list, and an index of the children (dispatch.ts). Classes with fixed fields keep the
+ * hot loop monomorphic.
+ */
+
+export const STATIC = 0;
+export const PARAM = 1;
+export const CHARS = 2;
+export const REGEX = 3;
+export const WILD = 4;
+export const COMB = 5;
+
+/** One pattern segment with a numeric tag; unused fields stay at their defaults. */
+export class CSeg {
+  tag = STATIC;
+  text = '';
+  name = '';
+  hex = false;
+  min = 0;
+  max = 0;
+  regex: RegExp | null = null;
+  /** comb: param names, value of names[k] in group `__v${k}` */
+  names: readonly string[] = [];
+  /** wild, or comb ending with a wildcard */
+  wildMode: WildKind | null = null;
+  wildName = '';
+  wildRegex: RegExp | null = null;
+  /** Consumes the rest of the path (a wildcard, or a comb ending with one). */
+  multi = false;
+
+  constructor(seg: Segment) {
+    switch (seg.kind) {
+      case 'static':
+        this.text = seg.text;
+        break;
+      case 'param':
+        this.tag = PARAM;
+        this.name = seg.name;
+        break;
+      case 'chars':
+        this.tag = CHARS;
+        this.name = seg.name;
+        this.hex = seg.hex;
+        this.min = seg.min;
+        this.max = seg.max;
+        break;
+      case 'regex':
+        this.tag = REGEX;
+        this.name = seg.name;
+        this.regex = seg.regex;
+        break;
+      case 'wild':
+        this.tag = WILD;
+        this.multi = true;
+        this.wildMode = seg.mode;
+        this.wildName = seg.name;
+        this.wildRegex = seg.regex ?? null;
+        break;
+      case 'comb':
+        this.tag = COMB;
+        this.regex = seg.regex;
+        this.names = seg.names;
+        if (seg.wild) {
+          this.multi = true;
+          this.wildMode = seg.wild.mode;
+          this.wildName = seg.wild.name;
+          this.wildRegex = seg.wild.regex ?? null;
+        }
+        break;
+    }
+  }
+}
+
+export class CNode {
+  /** Required method, or null. A router with two different method filters gets one that never matches. */
+  method: string | null = null;
+  hosts: HostFilter[] | null = null;
+  fns: FnFilter[] | null = null;
+  segs: CSeg[] = [];
+  children: CNode[] = [];
+  /** Index over `children`; null when there are none. */
+  dispatch: Dispatch | null = null;
+  goal: Handler | undefined = undefined;
+  /** Hoops root to here (shared, frozen: the same array for every match of this node). */
+  hoops: readonly Handler[] = [];
+  route = '/';
+  bodyLimit: number | undefined = undefined;
+  /** Path segments this node's own patterns need at least; fewer left means they fail. */
+  minRows = 0;
+  /** Path segments this subtree can consume at most; more left means it cannot end there. */
+  maxRows = 0;
+}
+
+export const LIST = 0;
+export const BY_SEGMENT = 1;
+export const BY_METHOD = 2;
+
+/** A literal in a BY_SEGMENT dispatch. */
+export class LitEntry {
+  /** First char code, compared before the whole key. */
+  readonly first: number;
+  constructor(
+    readonly key: string,
+    readonly target: Dispatch,
+  ) {
+    this.first = key.charCodeAt(0);
+  }
+}
+
+/**
+ * Chooses, from the request, the ordered list of children worth trying. LIST: this
+ * list. BY_SEGMENT: look at the segment `depth` places after the cursor and continue
+ * with the dispatch of that literal, or `other`, or `ended` when there is no such
+ * segment. BY_METHOD: continue with the dispatch of the request method, or `other`.
+ */
+export class Dispatch {
+  tag = LIST;
+  items: readonly CNode[] = [];
+  /**
+   * Parallel to `items`: bit i set when the dispatch already compared the item's literal
+   * segment i with the request, so trying the item need not compare it again.
+   */
+  verified: readonly number[] = [];
+  depth = 0;
+  /**
+   * BY_SEGMENT literals bucketed by length: byLength[w] holds the literals of w chars. A
+   * request segment is compared with the few literals of its own width, first char first.
+   */
+  byLength: (LitEntry[] | undefined)[] = [];
+  other: Dispatch | null = null;
+  ended: Dispatch | null = null;
+  byMethod: Map<string, Dispatch> | null = null;
+}
