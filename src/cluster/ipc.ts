@@ -23,8 +23,11 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
 export interface WorkerConfig {
   /** Absolute path of the app module. */
   app: string;
-  /** Listening sockets inherited as fds 4, 5, ... in this order, with labels for logs. */
-  listeners: { fd: number; label: string }[];
+  /**
+   * Where to listen: sockets inherited as fds 4, 5, ... (SO_REUSEPORT mode), or addresses
+   * to listen on through node:cluster (the fallback where SO_REUSEPORT does not balance).
+   */
+  listeners: ({ fd: number; label: string } | { address: string; label: string })[];
   shutdownTimeout: number;
   /** Node http.Server options. */
   server: { keepAliveTimeout?: number; headersTimeout?: number; requestTimeout?: number };

@@ -2,7 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Writable } from 'node:stream';
 import { VolleyError } from '../errors.js';
-import { native } from '../native/index.js';
+import { native, reusePortSupported } from '../native/index.js';
 import { parseAddress, resolveHost } from '../server/address.js';
 import { isSocketLive, removeSocketFile } from '../server/unix-listener.js';
 import { Backoff } from './backoff.js';
@@ -103,6 +103,8 @@ export class Supervisor {
   readonly #slots = new Map<number, Slot>();
   readonly #startedAt = Date.now();
   #desired = 0;
+  /** Fallback where SO_REUSEPORT does not balance (macOS, Windows) or the addon is missing. */
+  readonly #clusterMode = process.env.VOLLEY_FORCE_CLUSTER === '1' || !reusePortSupported();
   #generation = 1;
   #stopping = false;
   #started = false;
@@ -145,6 +147,7 @@ export class Supervisor {
 
   /** Listen addresses as bound (port 0 resolved). */
   get addresses(): string[] {
+    if (this.#clusterMode) return this.options.listen;
     return [...this.#groups.map((g) => g.label), ...this.#unix.map((u) => `unix:${u.path}`)];
   }
 
@@ -166,6 +169,13 @@ export class Supervisor {
    */
   async start(): Promise<void> {
     const count = this.options.workers === 'auto' ? usableCpuCount() : this.options.workers;
+    if (this.#clusterMode) {
+      this.log.event(
+        'SO_REUSEPORT load balancing is not available here (' +
+          (process.env.VOLLEY_FORCE_CLUSTER === '1' ? 'VOLLEY_FORCE_CLUSTER=1' : `platform ${process.platform}`) +
+          '): falling back to node:cluster round-robin, where the primary accepts every connection',
+      );
+    }
     if (!Number.isInteger(count) || count < 1) throw new StartupError(`--workers must be a positive integer or 'auto'`);
     this.#desired = count;
     try {
@@ -177,7 +187,7 @@ export class Supervisor {
     }
     this.log.event(
       `volley ${VERSION} serving ${this.options.app} with ${count} worker(s) on ${this.addresses.join(', ')} ` +
-        '(SO_REUSEPORT, one socket per worker)',
+        (this.#clusterMode ? '(node:cluster round-robin)' : '(SO_REUSEPORT, one socket per worker)'),
     );
     const workers = [...this.#slots.values()].map((slot) => this.#spawn(slot));
     try {
@@ -198,7 +208,10 @@ export class Supervisor {
   }
 
   async #openAddresses(): Promise<void> {
-    if (!native().isSupported()) throw new StartupError('SO_REUSEPORT is not supported on this platform');
+    if (this.#clusterMode) {
+      for (const text of this.options.listen) parseAddress(text, '--listen');
+      return;
+    }
     for (const text of this.options.listen) {
       const address = parseAddress(text, '--listen');
       if (address.kind === 'unix') {
@@ -258,14 +271,17 @@ export class Supervisor {
   }
 
   #spawn(slot: Slot): WorkerProcess {
-    const sockets = [
-      ...this.#groups.map((g) => ({ fd: g.fd(slot.id)!, label: g.label })),
-      ...this.#unix.map((u) => ({ fd: u.fd, label: `unix:${u.path}` })),
-    ];
+    const sockets = this.#clusterMode
+      ? []
+      : [
+          ...this.#groups.map((g) => ({ fd: g.fd(slot.id)!, label: g.label })),
+          ...this.#unix.map((u) => ({ fd: u.fd, label: `unix:${u.path}` })),
+        ];
     const worker = new WorkerProcess({
       slot: slot.id,
       generation: this.#generation,
       sockets,
+      ...(this.#clusterMode ? { clusterAddresses: this.options.listen } : {}),
       config: {
         app: this.options.app,
         shutdownTimeout: this.options.shutdownTimeout,

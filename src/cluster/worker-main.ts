@@ -7,6 +7,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { native } from '../native/index.js';
 import { FdListener } from '../server/fd-listener.js';
 import { Server } from '../server/server.js';
+import { TcpListener } from '../server/tcp-listener.js';
+import { UnixListener } from '../server/unix-listener.js';
 import { type PrimaryMessage, WORKER_CONFIG_ENV, type WorkerConfig, type WorkerMessage } from './ipc.js';
 import { loadApp } from './load-app.js';
 
@@ -35,7 +37,13 @@ async function main(): Promise<void> {
 
   const app = await loadApp(config.app);
   const server = new Server(
-    config.listeners.map((l) => new FdListener(l.fd, l.label)),
+    config.listeners.map((l) =>
+      'fd' in l
+        ? new FdListener(l.fd, l.label)
+        : l.address.startsWith('unix:')
+          ? new UnixListener(l.address)
+          : new TcpListener(l.address),
+    ),
     { ...config.server, shutdownTimeout: config.shutdownTimeout },
   );
 

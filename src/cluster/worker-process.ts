@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import {
   isWorkerMessage,
@@ -26,6 +27,8 @@ export interface SpawnOptions {
   generation: number;
   /** Listening sockets (primary fds) with labels, handed down as fds 4, 5, ... */
   sockets: { fd: number; label: string }[];
+  /** Fallback mode: addresses the worker listens on through node:cluster (then `sockets` is empty). */
+  clusterAddresses?: string[];
   config: Omit<WorkerConfig, 'listeners'>;
   log: LogSink;
 }
@@ -58,20 +61,33 @@ export class WorkerProcess {
   constructor(options: SpawnOptions) {
     this.slot = options.slot;
     this.generation = options.generation;
-    const listeners = options.sockets.map((s, i) => ({ fd: FIRST_LISTEN_FD + i, label: s.label }));
+    const listeners: WorkerConfig['listeners'] = options.clusterAddresses
+      ? options.clusterAddresses.map((address) => ({ address, label: address }))
+      : options.sockets.map((s, i) => ({ fd: FIRST_LISTEN_FD + i, label: s.label }));
     const config: WorkerConfig = { ...options.config, listeners };
-    this.child = fork(WORKER_MAIN, [], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...options.sockets.map((s) => s.fd)],
-      env: {
-        ...process.env,
-        VOLLEY_WORKER_ID: String(options.slot),
-        VOLLEY_WORKER_GENERATION: String(options.generation),
-        VOLLEY_PRIMARY_PID: String(process.pid),
-        [WORKER_CONFIG_ENV]: JSON.stringify(config),
-      },
-      execArgv: ['--enable-source-maps'],
-      serialization: 'json',
-    });
+    const env = {
+      ...process.env,
+      VOLLEY_WORKER_ID: String(options.slot),
+      VOLLEY_WORKER_GENERATION: String(options.generation),
+      VOLLEY_PRIMARY_PID: String(process.pid),
+      [WORKER_CONFIG_ENV]: JSON.stringify(config),
+    };
+    if (options.clusterAddresses) {
+      // node:cluster round-robin: the primary accepts and hands connections to workers.
+      cluster.setupPrimary({
+        exec: WORKER_MAIN,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        execArgv: ['--enable-source-maps'],
+      });
+      this.child = cluster.fork(env).process;
+    } else {
+      this.child = fork(WORKER_MAIN, [], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...options.sockets.map((s) => s.fd)],
+        env,
+        execArgv: ['--enable-source-maps'],
+        serialization: 'json',
+      });
+    }
     if (this.child.pid === undefined) throw new Error(`could not start a worker for slot ${options.slot}`);
     this.pid = this.child.pid;
     const log = options.log;

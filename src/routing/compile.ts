@@ -6,6 +6,7 @@ import { charsMatch } from './path-pattern.js';
 import { decodeSegment as decode } from './path-state.js';
 import { RouteError } from './route-error.js';
 import { type RouterLike, routerParts } from './router-parts.js';
+import { StaticCache } from './static-cache.js';
 import type { Matcher, Request, RouteMatch } from './types.js';
 
 /**
@@ -20,14 +21,31 @@ import type { Matcher, Request, RouteMatch } from './types.js';
  *   compared with startsWith at an offset and params are recorded as segment indexes on
  *   a reused stack, so a lookup allocates only the params object and the result (plus
  *   the strings a regex, comb or wildcard must produce, and decoded segments);
- * - regexes are compiled once, when the pattern is parsed.
+ * - regexes are compiled once, when the pattern is parsed;
+ * - when the answer can only depend on method and path, paths made of literals are
+ *   answered from a table computed by the matcher itself (static-cache.ts).
  */
 export function compileRouter(root: RouterLike): Matcher {
   const top = toNode(root, null, new Set());
   const run = new Run(top);
   // A custom filter could call the matcher again while a lookup is running; that nested
   // call gets its own buffers instead of clobbering ours.
-  return (req) => (run.busy ? new Run(top).match(req) : run.match(req));
+  const walk: Matcher = (req) => (run.busy ? new Run(top).match(req) : run.match(req));
+  if (usesRequestFilters(top)) return walk;
+  const cache = StaticCache.build(top, methodsOf(top), (method, path) => walk({ method, path } as Request));
+  if (cache.size === 0) return walk;
+  return (req) => cache.lookup(req.method, req.path) ?? walk(req);
+}
+
+/** Does any router look at the request beyond method and path (host or custom filter)? */
+function usesRequestFilters(node: CNode): boolean {
+  return node.hosts !== null || node.fns !== null || node.children.some(usesRequestFilters);
+}
+
+function methodsOf(node: CNode, into = new Set<string>()): Set<string> {
+  if (node.method !== null) into.add(node.method);
+  for (const child of node.children) methodsOf(child, into);
+  return into;
 }
 
 function toNode(router: RouterLike, parent: CNode | null, ancestors: Set<RouterLike>): CNode {
@@ -184,7 +202,7 @@ class Run {
           const first = str.charCodeAt(start);
           for (let k = 0; k < bucket.length; k++) {
             const lit = bucket[k]!;
-            if (lit.first === first && str.startsWith(lit.key, start)) {
+            if (lit.first === first && sameText(str, start, lit.key)) {
               next = lit.target;
               break;
             }
@@ -224,7 +242,7 @@ class Run {
     const end = this.#end[row]!;
     if (tag === STATIC) {
       const text = seg.text;
-      return end - start === text.length && str.startsWith(text, start) ? row + 1 : -1;
+      return end - start === text.length && sameText(str, start, text) ? row + 1 : -1;
     }
     if (tag === PARAM) {
       this.#pushSeg(seg.name, row);
@@ -342,6 +360,15 @@ class Run {
     this.#start = start;
     this.#end = end;
   }
+}
+
+/**
+ * Does `str` hold `key` at `start`? The caller has checked there is room. A plain loop:
+ * the JIT inlines it, where String#startsWith is a builtin call with argument checks.
+ */
+function sameText(str: string, start: number, key: string): boolean {
+  for (let i = key.length - 1; i >= 0; i--) if (str.charCodeAt(start + i) !== key.charCodeAt(i)) return false;
+  return true;
 }
 
 function allPass(filters: readonly (HostFilter | FnFilter)[], req: Request): boolean {

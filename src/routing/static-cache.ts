@@ -1,0 +1,79 @@
+import { type CNode, STATIC } from './compiled-node.js';
+import type { RouteMatch } from './types.js';
+
+type Answer = RouteMatch | 404 | 405;
+
+/**
+ * Precomputed answers for the paths made only of literals, e.g. `/users/me` or
+ * `/notifications`, looked up by the raw request path in one Map.
+ *
+ * This is only valid when the answer depends on nothing but the method and the path,
+ * i.e. when the tree has no host or custom filter (compile.ts checks). Each answer is
+ * computed by the real matcher at compile time, for every method the tree names plus
+ * one stand-in for all other methods (they all fail every method filter alike), so it is
+ * whatever the matcher would say, including a param route registered earlier that
+ * catches the literal path. A request path that is not exactly a key (another spelling,
+ * a trailing slash, an escape) just takes the normal way.
+ */
+export class StaticCache {
+  readonly #entries = new Map<string, { byMethod: Map<string, Answer>; other: Answer }>();
+  /** Cheap pre-check before hashing the path: is there a key of this length ending with this char? */
+  readonly #shapes = new Uint8Array(1 << 16);
+
+  static build(
+    root: CNode,
+    methods: ReadonlySet<string>,
+    match: (method: string, path: string) => Answer,
+  ): StaticCache {
+    const cache = new StaticCache();
+    for (const path of literalPaths(root)) {
+      const byMethod = new Map<string, Answer>();
+      for (const m of methods) byMethod.set(m, match(m, path));
+      cache.#entries.set(path, { byMethod, other: match('\0other', path) });
+      cache.#shapes[shape(path)] = 1;
+    }
+    return cache;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The answer for this request, or undefined when the path is not a cached one. */
+  lookup(method: string, path: string): Answer | undefined {
+    if (this.#shapes[shape(path)] === 0) return undefined;
+    const entry = this.#entries.get(path);
+    if (entry === undefined) return undefined;
+    const answer = entry.byMethod.get(method) ?? entry.other;
+    if (typeof answer === 'number') return answer;
+    // A fresh result and params object per request: handlers may change them.
+    return {
+      hoops: answer.hoops,
+      goal: answer.goal,
+      params: { ...answer.params },
+      route: answer.route,
+      bodyLimit: answer.bodyLimit,
+    };
+  }
+}
+
+function shape(path: string): number {
+  return ((path.length & 0xff) << 8) | (path.charCodeAt(path.length - 1) & 0xff);
+}
+
+/** '/'-joined literal paths of every node reachable through literal segments only. */
+function literalPaths(root: CNode, limit = 10_000): Set<string> {
+  const paths = new Set<string>();
+  const visit = (node: CNode, prefix: string): void => {
+    let path = prefix;
+    for (const seg of node.segs) {
+      if (seg.tag !== STATIC) return;
+      path += `/${seg.text}`;
+    }
+    if (paths.size >= limit) return;
+    paths.add(path === '' ? '/' : path);
+    for (const child of node.children) visit(child, path);
+  };
+  visit(root, '');
+  return paths;
+}
