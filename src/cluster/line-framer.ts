@@ -1,7 +1,11 @@
 import { StringDecoder } from 'node:string_decoder';
 
-/** Longest line passed on whole; longer ones are cut into pieces of at most this many bytes. */
-export const MAX_LINE_BYTES = 64 * 1024;
+/**
+ * Longest line passed on whole (1 MiB: a 200 KiB stack trace or JSON record arrives as
+ * one line); longer ones are cut into pieces of at most this many bytes, so a runaway
+ * writer without newlines cannot grow the primary's memory without bound.
+ */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 /** Length (in UTF-16 units) of the longest prefix of `text` that fits in MAX_LINE_BYTES of UTF-8. */
 function fittingPrefix(text: string): number {

@@ -17,7 +17,7 @@ type Answer = RouteMatch | 404 | 405;
  */
 export class StaticCache {
   readonly #entries = new Map<string, { byMethod: Map<string, Answer>; other: Answer }>();
-  /** Cheap pre-check before hashing the path: is there a key of this length ending with this char? */
+  /** Cheap pre-check before hashing the whole path: does some key have this fingerprint? */
   readonly #shapes = new Uint8Array(1 << 16);
 
   static build(
@@ -57,8 +57,11 @@ export class StaticCache {
   }
 }
 
+/** A 16-bit fingerprint of length and three characters (NaN from a short path counts as 0). */
 function shape(path: string): number {
-  return ((path.length & 0xff) << 8) | (path.charCodeAt(path.length - 1) & 0xff);
+  const n = path.length;
+  const h = Math.imul(Math.imul(n, 31) + path.charCodeAt(n - 1), 31) + path.charCodeAt(n - 2);
+  return (Math.imul(h, 31) + path.charCodeAt(n >> 1)) & 0xffff;
 }
 
 /** '/'-joined literal paths of every node reachable through literal segments only. */
