@@ -7,11 +7,14 @@
 export type WorkerMessage =
   | { volley: 'ready'; pid: number }
   | { volley: 'pong'; seq: number; lagMs: number; rssBytes: number; requests: number }
-  | { volley: 'fatal'; message: string; stack?: string };
+  | { volley: 'fatal'; message: string; stack?: string }
+  /** Reply to a metrics request: prom-client's getMetricsAsJSON() of the worker's registry. */
+  | { volley: 'metrics'; seq: number; metrics: unknown[] };
 
 /** Primary -> worker. */
 export type PrimaryMessage =
   | { volley: 'ping'; seq: number }
+  | { volley: 'metrics'; seq: number }
   /** Stop accepting, finish in-flight requests, exit; force after timeoutMs. */
   | { volley: 'drain'; timeoutMs: number };
 
@@ -29,6 +32,8 @@ export interface WorkerConfig {
    */
   listeners: ({ fd: number; label: string } | { address: string; label: string })[];
   shutdownTimeout: number;
+  /** Keep a prom-client registry of request metrics (when the primary serves /metrics). */
+  metrics: boolean;
   /** Node http.Server options. */
   server: { keepAliveTimeout?: number; headersTimeout?: number; requestTimeout?: number };
 }

@@ -1,4 +1,5 @@
 import { AdminServer } from './admin-server.js';
+import { ClusterMetrics } from './cluster-metrics.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 
 export interface ServeOptions extends SupervisorOptions {
@@ -12,12 +13,18 @@ export interface ServeOptions extends SupervisorOptions {
  * and resolves with the exit code once it has stopped.
  */
 export async function runPrimary(options: ServeOptions): Promise<number> {
-  const supervisor = new Supervisor(options);
+  const supervisor = new Supervisor({ metrics: options.admin !== undefined, ...options });
   let admin: AdminServer | undefined;
   if (options.admin) {
     admin = new AdminServer(supervisor, {
       address: options.admin,
       ...(options.adminToken !== undefined ? { token: options.adminToken } : {}),
+    });
+    const metrics = new ClusterMetrics(supervisor);
+    admin.routes.set('/metrics', async (_req, res) => {
+      const text = await metrics.render();
+      res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
     });
     await admin.listen();
   }

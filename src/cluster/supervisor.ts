@@ -32,6 +32,8 @@ export interface SupervisorOptions {
   /** Where the merged log goes. Default process.stdout. */
   logOutput?: Writable;
   keepAliveTimeout?: number;
+  /** Workers keep request metrics for /metrics (on when an admin endpoint is served). */
+  metrics?: boolean;
 }
 
 /** The supervisor could not start (bad address, port in use, app failed to start). */
@@ -94,7 +96,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export class Supervisor {
   readonly options: Required<
-    Omit<SupervisorOptions, 'maxMemoryMb' | 'maxRequests' | 'logOutput' | 'keepAliveTimeout'>
+    Omit<SupervisorOptions, 'maxMemoryMb' | 'maxRequests' | 'logOutput' | 'keepAliveTimeout' | 'metrics'>
   > &
     SupervisorOptions;
   readonly log: LogSink;
@@ -285,6 +287,7 @@ export class Supervisor {
       config: {
         app: this.options.app,
         shutdownTimeout: this.options.shutdownTimeout,
+        metrics: this.options.metrics ?? false,
         server: this.options.keepAliveTimeout ? { keepAliveTimeout: this.options.keepAliveTimeout } : {},
       },
       log: this.log,
@@ -574,6 +577,11 @@ export class Supervisor {
     this.#closeSockets();
     this.#resolveDone(130);
     return 130;
+  }
+
+  /** Live worker processes (including draining ones still on their way out). */
+  workers(): WorkerProcess[] {
+    return [...this.#slots.values()].flatMap((s) => (s.worker?.alive ? [s.worker] : []));
   }
 
   status(): SupervisorStatus {

@@ -11,6 +11,7 @@ import { TcpListener } from '../server/tcp-listener.js';
 import { UnixListener } from '../server/unix-listener.js';
 import { type PrimaryMessage, WORKER_CONFIG_ENV, type WorkerConfig, type WorkerMessage } from './ipc.js';
 import { loadApp } from './load-app.js';
+import { WorkerMetrics } from './worker-metrics.js';
 
 /** How long a worker whose primary died may take to drain before it exits. */
 const ORPHAN_DRAIN_MS = 1500;
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     throw new Error('volley worker: the primary exited before the worker started');
 
   const app = await loadApp(config.app);
+  const metrics = config.metrics ? new WorkerMetrics() : undefined;
   const server = new Server(
     config.listeners.map((l) =>
       'fd' in l
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
           ? new UnixListener(l.address)
           : new TcpListener(l.address),
     ),
-    { ...config.server, shutdownTimeout: config.shutdownTimeout },
+    { ...config.server, shutdownTimeout: config.shutdownTimeout, ...(metrics ? { observer: metrics } : {}) },
   );
 
   let stopping = false;
@@ -69,6 +71,12 @@ async function main(): Promise<void> {
         rssBytes: process.memoryUsage.rss(),
         requests: server.requestCount,
       });
+    } else if (message?.volley === 'metrics') {
+      const seq = message.seq;
+      (metrics?.registry.getMetricsAsJSON() ?? Promise.resolve([])).then(
+        (list) => send({ volley: 'metrics', seq, metrics: list }),
+        () => send({ volley: 'metrics', seq, metrics: [] }),
+      );
     } else if (message?.volley === 'drain') {
       stop(message.timeoutMs);
     }

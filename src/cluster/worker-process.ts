@@ -57,6 +57,8 @@ export class WorkerProcess {
   readonly exited: Promise<WorkerExit>;
   readonly closed: Promise<void>;
   onMessage: ((w: WorkerProcess, m: WorkerMessage) => void) | undefined;
+  readonly #metricsWaiters = new Map<number, (metrics: unknown[]) => void>();
+  #metricsSeq = 0;
 
   constructor(options: SpawnOptions) {
     this.slot = options.slot;
@@ -119,6 +121,9 @@ export class WorkerProcess {
           resolve();
         } else if (message.volley === 'fatal') {
           this.fatal = message.stack ?? message.message;
+        } else if (message.volley === 'metrics') {
+          this.#metricsWaiters.get(message.seq)?.(message.metrics);
+          this.#metricsWaiters.delete(message.seq);
         }
         this.onMessage?.(this, message);
       });
@@ -130,6 +135,24 @@ export class WorkerProcess {
     this.ready.catch(() => undefined);
     // The IPC channel can fail if the worker dies mid-send; the exit handler deals with it.
     this.child.on('error', () => undefined);
+  }
+
+  /** The worker's metrics (prom-client JSON), or undefined if it does not answer in time. */
+  metrics(timeoutMs: number): Promise<unknown[] | undefined> {
+    if (!this.child.connected) return Promise.resolve(undefined);
+    const seq = ++this.#metricsSeq;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#metricsWaiters.delete(seq);
+        resolve(undefined);
+      }, timeoutMs);
+      this.#metricsWaiters.set(seq, (metrics) => {
+        clearTimeout(timer);
+        resolve(metrics);
+      });
+      this.exited.then(() => this.#metricsWaiters.get(seq)?.([]));
+      this.send({ volley: 'metrics', seq });
+    });
   }
 
   send(message: PrimaryMessage): void {

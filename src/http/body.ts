@@ -24,6 +24,8 @@ export function readBody(raw: RawRequest, limit: number): Promise<Buffer> {
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(new BodyTooLargeError(limit));
   }
+  // Someone else consumed the stream (e.g. piped req.raw): 'end' would never come again.
+  if (raw.readableEnded) return Promise.reject(new Error('the request body was already consumed'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -13,6 +13,10 @@ export interface CatcherOptions {
 
 const OFFERS = ['text/plain', 'application/json', 'application/problem+json', 'text/html'];
 
+function logCatcherError(err: unknown): void {
+  console.error('volley: a Catcher hoop threw:', err);
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -36,15 +40,21 @@ export class Catcher {
     return this;
   }
 
-  /** @internal Renders the error response; returns a promise only when a hoop was async. */
-  catch(req: Request, res: Response, depot: Depot = new Depot()): undefined | Promise<void> {
+  /**
+   * @internal Renders the error response; returns a promise only when a hoop was async.
+   * An error thrown by a hoop goes to `logError` and the default page is rendered.
+   */
+  catch(
+    req: Request,
+    res: Response,
+    depot: Depot = new Depot(),
+    logError: (err: unknown, req: Request) => void = logCatcherError,
+  ): undefined | Promise<void> {
     if (this.#hoops.length === 0) {
       this.#renderDefault(req, res);
       return undefined;
     }
-    const ctrl = new FlowCtrl(this.#hoops, req, res, depot, (err) => {
-      console.error('volley: a Catcher hoop threw:', err);
-    });
+    const ctrl = new FlowCtrl(this.#hoops, req, res, depot, (err) => logError(err, req));
     const pending = ctrl.run();
     if (pending) return pending.then(() => this.#renderDefault(req, res));
     this.#renderDefault(req, res);

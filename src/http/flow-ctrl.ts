@@ -26,6 +26,8 @@ export class FlowCtrl {
   readonly #onError: ErrorSink;
   #cursor = 0;
   #ceased = false;
+  // The promise that finishes the chain once a handler went async (see run()).
+  #tail: Promise<void> | undefined;
 
   constructor(handlers: readonly Handler[], req: Request, res: Response, depot: Depot, onError: ErrorSink) {
     this.#handlers = handlers;
@@ -66,15 +68,23 @@ export class FlowCtrl {
     const handlers = this.#handlers;
     while (this.#cursor < handlers.length) {
       const index = this.#cursor++;
+      const tail = this.#tail;
       let out: unknown;
       try {
         out = handlers[index]!(this.#req, this.#res, this.#depot, this);
       } catch (err) {
         this.#fail(err);
-        return undefined;
+        return this.#tail === tail ? undefined : this.#tail;
       }
-      if (isThenable(out)) return this.#continueAsync(out, index);
+      if (isThenable(out)) {
+        this.#tail = this.#continueAsync(out, index);
+        return this.#tail;
+      }
       this.#after(out, index);
+      // A synchronous hoop called ctrl.callNext() without awaiting it and the rest of the
+      // chain went async: that nested run finishes the chain, so hand back its promise
+      // instead of running later handlers while an earlier one is still pending.
+      if (this.#tail !== tail) return this.#tail;
     }
     return undefined;
   }

@@ -5,10 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { BodyTooLargeError, mediaType, type RawRequest, readBody } from './body.js';
+import { BodyTooLargeError, type RawRequest } from './body.js';
 import { StatusError } from './status-error.js';
 
-/** An uploaded file, streamed by busboy to a temporary file (removed by `FormData.cleanup()`). */
+/**
+ * An uploaded file, streamed by busboy to a temporary file. The file is removed once the
+ * response has been sent (or by `FormData.cleanup()`); move or copy it to keep it.
+ */
 export interface UploadedFile {
   fieldName: string;
   fileName: string;
@@ -54,23 +57,22 @@ export class FormData {
   }
 }
 
-/**
- * Parses an application/x-www-form-urlencoded or multipart/form-data body. The whole
- * request (fields and files) counts against `limit`; files go to disk as they arrive.
- */
-export async function parseForm(raw: RawRequest, limit: number): Promise<FormData> {
-  const type = mediaType(raw.headers['content-type']);
+/** Parses an application/x-www-form-urlencoded body. */
+export function parseUrlEncoded(body: Buffer): FormData {
   const form = new FormData();
-  if (type === 'application/x-www-form-urlencoded') {
-    const body = await readBody(raw, limit);
-    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) form.append(k, v);
-    return form;
-  }
-  if (type !== 'multipart/form-data') {
-    throw StatusError.unsupportedMediaType(`expected a form body, got content-type '${type || 'none'}'`);
-  }
+  for (const [k, v] of new URLSearchParams(body.toString('utf8'))) form.append(k, v);
+  return form;
+}
+
+/**
+ * Parses a multipart/form-data body into `form`. The whole request (fields and files)
+ * counts against `limit` (413 past it, without reading further); files go to disk as
+ * they arrive. On failure the files written so far are removed.
+ */
+export async function parseMultipart(raw: RawRequest, limit: number, form: FormData): Promise<void> {
   const declared = raw.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw new BodyTooLargeError(limit);
+  if (raw.readableEnded) throw new Error('the request body was already consumed');
   let parser: busboy.Busboy;
   try {
     parser = busboy({
@@ -78,7 +80,7 @@ export async function parseForm(raw: RawRequest, limit: number): Promise<FormDat
       limits: { fileSize: limit, fieldSize: limit },
     });
   } catch (err) {
-    throw StatusError.badRequest('malformed multipart form: ' + (err as Error).message, err);
+    throw StatusError.badRequest(`malformed multipart form: ${(err as Error).message}`, err);
   }
   const pending: Promise<void>[] = [];
   let total = 0;
@@ -89,10 +91,11 @@ export async function parseForm(raw: RawRequest, limit: number): Promise<FormDat
     raw.pause();
     parser.destroy();
   };
-  raw.on('data', (chunk: Buffer) => {
+  const onData = (chunk: Buffer) => {
     total += chunk.length;
     if (total > limit) fail(new BodyTooLargeError(limit));
-  });
+  };
+  raw.on('data', onData);
   parser.on('field', (name, value) => form.append(name, value));
   parser.on('file', (fieldName, stream, info) => {
     const path = join(tmpdir(), `volley-upload-${randomUUID()}`);
@@ -103,22 +106,26 @@ export async function parseForm(raw: RawRequest, limit: number): Promise<FormDat
     });
     pending.push(pipeline(stream, createWriteStream(path)).catch(() => undefined));
   });
-  await new Promise<void>((resolve) => {
-    parser.once('close', resolve);
-    parser.once('error', (err: Error) => {
-      fail(StatusError.badRequest('malformed multipart form: ' + err.message, err));
-      resolve();
+  try {
+    await new Promise<void>((resolve) => {
+      parser.once('close', resolve);
+      // busboy may report more than one error while it is torn down: keep listening.
+      parser.on('error', (err: Error) => {
+        fail(StatusError.badRequest(`malformed multipart form: ${err.message}`, err));
+        resolve();
+      });
+      raw.once('aborted', () => {
+        fail(StatusError.badRequest('request aborted'));
+        resolve();
+      });
+      raw.pipe(parser);
     });
-    raw.once('aborted', () => {
-      fail(StatusError.badRequest('request aborted'));
-      resolve();
-    });
-    raw.pipe(parser);
-  });
-  await Promise.all(pending);
+    await Promise.all(pending);
+  } finally {
+    raw.off('data', onData);
+  }
   if (failure) {
     await form.cleanup();
     throw failure;
   }
-  return form;
 }

@@ -1,6 +1,6 @@
 import { parse as parseCookie } from 'cookie';
-import { DEFAULT_BODY_LIMIT, type RawRequest, readBody } from './body.js';
-import { type FormData, parseForm } from './form.js';
+import { DEFAULT_BODY_LIMIT, mediaType, type RawRequest, readBody } from './body.js';
+import { FormData, parseMultipart, parseUrlEncoded } from './form.js';
 import { StatusError } from './status-error.js';
 
 const NO_PARAMS: Record<string, string> = Object.freeze(Object.create(null));
@@ -28,7 +28,12 @@ export class Request {
   #cookies: Record<string, string | undefined> | undefined;
   #hostname: string | undefined;
   #body: Promise<Buffer> | undefined;
+  #form: Promise<FormData> | undefined;
+  // True once a multipart form streamed the body to busboy (it cannot be read again as bytes).
+  #streamed = false;
   #bodyTooLarge = false;
+  /** @internal Forms with uploads, whose temporary files the Service removes after the response. */
+  uploads: FormData[] | undefined;
 
   constructor(raw: RawRequest) {
     this.raw = raw;
@@ -93,7 +98,7 @@ export class Request {
     return this.#query;
   }
 
-  /** A header value; repeated headers are joined with ', ' (set-cookie with '; '). */
+  /** A header value, name case-insensitive; repeated headers are joined with ', '. */
   header(name: string): string | undefined {
     const value = this.raw.headers[name.toLowerCase()];
     if (value === undefined) return undefined;
@@ -117,8 +122,14 @@ export class Request {
     return this.#bodyTooLarge;
   }
 
-  /** The whole body as bytes (read once; later calls share the result). 413 past the limit. */
+  /**
+   * The whole body as bytes (read once; later calls, and text/json/urlencoded form, share
+   * the result). 413 past the limit. After a multipart `form()` the body is gone: this throws.
+   */
   bytes(): Promise<Buffer> {
+    if (this.#streamed) {
+      return Promise.reject(new Error('the request body was already streamed by req.form() (multipart)'));
+    }
     this.#body ??= readBody(this.raw, this.bodyLimit).catch((err: unknown) => {
       if (err instanceof StatusError && err.status === 413) this.#bodyTooLarge = true;
       throw err;
@@ -140,13 +151,32 @@ export class Request {
     }
   }
 
-  /** An urlencoded or multipart form; files are streamed to temporary files by busboy. */
-  async form(): Promise<FormData> {
+  /**
+   * An urlencoded or multipart form (read once; later calls share the result). Files are
+   * streamed by busboy to temporary files, which are deleted once the response has been
+   * sent: move or copy a file in the handler to keep it. Other content types are a 415.
+   */
+  form(): Promise<FormData> {
+    this.#form ??= this.#readForm();
+    return this.#form;
+  }
+
+  async #readForm(): Promise<FormData> {
+    const type = mediaType(this.header('content-type'));
+    if (type === 'application/x-www-form-urlencoded') return parseUrlEncoded(await this.bytes());
+    if (type !== 'multipart/form-data') {
+      throw StatusError.unsupportedMediaType(`expected a form body, got content-type '${type || 'none'}'`);
+    }
+    if (this.#body) throw new Error('the request body was already read as bytes; a multipart form cannot be parsed');
+    this.#streamed = true;
+    const form = new FormData();
+    (this.uploads ??= []).push(form);
     try {
-      return await parseForm(this.raw, this.bodyLimit);
+      await parseMultipart(this.raw, this.bodyLimit, form);
     } catch (err) {
       if (err instanceof StatusError && err.status === 413) this.#bodyTooLarge = true;
       throw err;
     }
+    return form;
   }
 }

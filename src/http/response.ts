@@ -14,6 +14,7 @@ const TEXT = 'text/plain; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const BYTES = 'application/octet-stream';
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-disposition', 'etag', 'last-modified'];
 
 export interface SendFileOptions {
   /** Cache-Control max-age in ms (send's `maxAge`). */
@@ -95,6 +96,16 @@ export class Response {
     return this;
   }
 
+  /**
+   * @internal Drops the body and the headers that describe it (the Service does this
+   * before an error page replaces what a failed handler had rendered).
+   */
+  discardBody(): this {
+    this.#body = undefined;
+    for (const name of BODY_HEADERS) delete this.headers[name];
+    return this;
+  }
+
   /** Salvo's "stamped": a redirect or error status stops the rest of the handler chain. */
   get isStamped(): boolean {
     return this.statusCode !== undefined && this.statusCode >= 300;
@@ -125,7 +136,11 @@ export class Response {
     return this;
   }
 
-  /** Renders a value: string as text, bytes as octet-stream, a stream as is, anything else as JSON. */
+  /**
+   * Renders a value: string as text/plain, bytes (Buffer, typed array, ArrayBuffer) as
+   * application/octet-stream, a Readable as a stream, anything else as JSON; undefined and
+   * null render nothing. A Content-Type set before is kept.
+   */
   render(value: unknown): this {
     if (value === undefined || value === null) return this;
     if (typeof value === 'string') {
@@ -134,9 +149,12 @@ export class Response {
     } else if (Buffer.isBuffer(value)) {
       this.#typed(BYTES);
       this.#body = value;
-    } else if (value instanceof Uint8Array) {
+    } else if (ArrayBuffer.isView(value)) {
       this.#typed(BYTES);
       this.#body = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    } else if (value instanceof ArrayBuffer) {
+      this.#typed(BYTES);
+      this.#body = Buffer.from(value);
     } else if (value instanceof Readable) {
       this.stream(value);
     } else {
@@ -192,8 +210,14 @@ export class Response {
     const status = this.statusCode ?? 200;
     const headers = this.headers;
     if (this.#req.bodyTooLarge) headers.connection = 'close';
-    if (body === undefined) {
-      if (status !== 204 && status !== 304 && headers['content-length'] === undefined) headers['content-length'] = 0;
+    if (status === 204 || status === 304) {
+      // These statuses never carry a body (nor, for 204, a Content-Length).
+      if (body instanceof Readable) body.destroy();
+      if (status === 204) delete headers['content-length'];
+      (raw as ServerResponse).writeHead(status, headers);
+      raw.end();
+    } else if (body === undefined) {
+      if (headers['content-length'] === undefined) headers['content-length'] = 0;
       (raw as ServerResponse).writeHead(status, headers);
       raw.end();
     } else if (typeof body === 'string') {

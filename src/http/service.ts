@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished, Readable } from 'node:stream';
 import type { Matcher, Router } from '../routing/index.js';
 import type { RawRequest } from './body.js';
 import { Catcher } from './catcher.js';
@@ -15,6 +16,9 @@ export interface ServiceOptions {
   /** Where unexpected handler errors are logged. Default: console.error with the stack. */
   logError?: (err: unknown, req: Request) => void;
 }
+
+/** Where the Service leaves the matched route pattern on Node's response, for metrics. */
+export const kRoute: unique symbol = Symbol('volley.route');
 
 const setNotFound: Handler = (_req, res) => {
   if (!res.hasBody && res.statusCode === undefined) res.status(404);
@@ -40,6 +44,8 @@ export class Service {
   readonly #development: boolean;
   readonly #logError: (err: unknown, req: Request) => void;
   #matcher: Matcher | undefined;
+  /** @internal Set by a Server with a request observer: leave the route pattern on the raw response. */
+  recordRoutes = false;
   #notFoundChain: Handler[] = [setNotFound];
   #methodNotAllowedChain: Handler[] = [setMethodNotAllowed];
   // A matched route's chain (service hoops + route hoops + goal) is built once per leaf.
@@ -77,13 +83,22 @@ export class Service {
     const res = new Response(rawRes, req);
     const depot = new Depot();
     const matcher = this.#matcher ?? this.compile().#matcher!;
-    const match = matcher(req);
+    let match: ReturnType<Matcher>;
+    try {
+      match = matcher(req);
+    } catch (err) {
+      // A custom filter threw: answer 500 through the Catcher instead of crashing the process.
+      this.#onError(err, req, res);
+      this.#finish(req, res, depot);
+      return;
+    }
     let chain: readonly Handler[];
     if (match === 404) chain = this.#notFoundChain;
     else if (match === 405) chain = this.#methodNotAllowedChain;
     else {
       req.params = match.params;
       req.route = match.route;
+      if (this.recordRoutes) (rawRes as { [kRoute]?: string })[kRoute] = match.route;
       if (match.bodyLimit !== undefined) req.bodyLimit = match.bodyLimit;
       chain = this.#chainFor(match.hoops, match.goal);
     }
@@ -102,6 +117,11 @@ export class Service {
   }
 
   readonly #onError = (err: unknown, req: Request, res: Response): void => {
+    // Whatever the chain had rendered so far belongs to the request that failed; the
+    // error page replaces it.
+    const partial = res.body;
+    if (partial instanceof Readable) partial.destroy();
+    res.discardBody();
     if (err instanceof StatusError) {
       res.status(err.status);
       res.error = err;
@@ -115,9 +135,10 @@ export class Service {
   };
 
   #finish(req: Request, res: Response, depot: Depot): void {
+    if (req.uploads) this.#removeUploadsAfter(req, res);
     if (res.headersSent) return;
     if ((res.statusCode ?? 200) >= 400 && !res.hasBody) {
-      const pending = this.#catcher.catch(req, res, depot);
+      const pending = this.#catcher.catch(req, res, depot, this.#onCatcherError);
       if (pending) {
         pending.then(() => res.flush()).catch((err) => this.#crash(err, req, res));
         return;
@@ -128,6 +149,19 @@ export class Service {
     } catch (err) {
       this.#crash(err, req, res);
     }
+  }
+
+  readonly #onCatcherError = (err: unknown, req: Request): void => {
+    this.#logError(err, req);
+  };
+
+  /** Uploaded files live until the response is done (a handler may stream one back). */
+  #removeUploadsAfter(req: Request, res: Response): void {
+    const forms = req.uploads!;
+    req.uploads = undefined;
+    finished(res.raw as ServerResponse, () => {
+      for (const form of forms) void form.cleanup();
+    });
   }
 
   /** Last resort when rendering itself failed: a bare 500, and the process keeps serving. */

@@ -37,6 +37,29 @@ export function compileRouter(root: RouterLike): Matcher {
   return (req) => cache.lookup(req.method, req.path) ?? walk(req);
 }
 
+function indexLeaves(node: CNode): void {
+  const bare = (c: CNode) =>
+    c.segs.length === 0 && c.hosts === null && c.fns === null && c.children.length === 0 && c.goal !== undefined;
+  if (node.children.length === 0 || !node.children.every(bare)) return;
+  const byMethod = new Map<string, CNode>();
+  let other: CNode | null = null;
+  for (const child of node.children) {
+    if (child.method === null) {
+      other ??= child;
+      // A method-less leaf also answers every method that has no earlier leaf of its own.
+      for (const m of methodsOfLeaves(node)) if (!byMethod.has(m)) byMethod.set(m, child);
+    } else if (!byMethod.has(child.method)) {
+      byMethod.set(child.method, child);
+    }
+  }
+  node.leafByMethod = byMethod;
+  node.leafOther = other;
+}
+
+function methodsOfLeaves(node: CNode): string[] {
+  return node.children.flatMap((c) => (c.method === null ? [] : [c.method]));
+}
+
 /** Does any router look at the request beyond method and path (host or custom filter)? */
 function usesRequestFilters(node: CNode): boolean {
   return node.hosts !== null || node.fns !== null || node.children.some(usesRequestFilters);
@@ -83,6 +106,7 @@ function toNode(router: RouterLike, parent: CNode | null, ancestors: Set<RouterL
   node.children = parts.children.map((child) => toNode(child, node, ancestors));
   ancestors.delete(router);
   node.dispatch = buildDispatch(node.children);
+  indexLeaves(node);
   let min = 0;
   let max = 0;
   for (const seg of node.segs) {
@@ -111,8 +135,11 @@ class Run {
   readonly #root: CNode;
   #req: Request | null = null;
   #method = '';
-  /** Path segments as views: the text of segment i is #str[i] from #start[i] to #end[i]. */
-  #str: string[] = [];
+  /**
+   * Path segments as views: segment i is #text from #start[i] to #end[i]. #text is the
+   * request path itself, or, when the path has escapes, the decoded segments joined.
+   */
+  #text = '';
   #start = new Int32Array(16);
   #end = new Int32Array(16);
   #n = 0;
@@ -158,7 +185,12 @@ class Run {
   /** `node` passed its filters with the cursor now at `row`: children first, then its goal. */
   #walk(node: CNode, row: number): CNode | null {
     const dispatch = node.dispatch;
-    if (dispatch !== null) {
+    if (node.leafByMethod !== null) {
+      if (row >= this.#n) {
+        const leaf = node.leafByMethod.get(this.#method) ?? node.leafOther;
+        if (leaf !== null) return leaf;
+      }
+    } else if (dispatch !== null) {
       const list = this.#select(dispatch, row);
       const items = list.items;
       const rest = this.#n - row;
@@ -193,7 +225,7 @@ class Run {
           d = d.ended!;
           continue;
         }
-        const str = this.#str[i]!;
+        const str = this.#text;
         const start = this.#start[i]!;
         const width = this.#end[i]! - start;
         let next = d.other!;
@@ -237,7 +269,7 @@ class Run {
     const tag = seg.tag;
     if (tag === WILD) return this.#wild(seg, row, '');
     if (row >= n) return -1;
-    const str = this.#str[row]!;
+    const str = this.#text;
     const start = this.#start[row]!;
     const end = this.#end[row]!;
     if (tag === STATIC) {
@@ -278,7 +310,7 @@ class Run {
     if (seg.wildMode === '*?' && pieces > 1) return -1;
     let value = left;
     for (let i = row; i < n; i++) {
-      const piece = this.#str[i]!.slice(this.#start[i]!, this.#end[i]!);
+      const piece = this.#text.slice(this.#start[i]!, this.#end[i]!);
       value = value === '' ? piece : `${value}/${piece}`;
     }
     if (seg.wildRegex !== null && !seg.wildRegex.test(value)) return -1;
@@ -311,9 +343,11 @@ class Run {
 
   #params(): Record<string, string> {
     const params: Record<string, string> = {};
+    const text = this.#text;
+    const rows = this.#pSeg;
     for (let i = 0; i < this.#plen; i++) {
-      const row = this.#pSeg[i]!;
-      params[this.#pName[i]!] = row >= 0 ? this.#str[row]!.slice(this.#start[row]!, this.#end[row]!) : this.#pVal[i]!;
+      const row = rows[i]!;
+      params[this.#pName[i]!] = row >= 0 ? text.slice(this.#start[row]!, this.#end[row]!) : this.#pVal[i]!;
     }
     return params;
   }
@@ -321,12 +355,13 @@ class Run {
   /**
    * Splits on '/', dropping empty segments (so repeated and trailing slashes do not
    * count), and percent-decodes each segment after the split so '%2F' stays inside it.
-   * A segment without '%' is a view into the path itself: no string is created. The
-   * scans are indexOf calls, which run natively, rather than a loop over characters.
+   * Without escapes (the usual case) the segments are views into the path: no string is
+   * created. The scans are indexOf calls, which run natively.
    */
   #split(path: string): void {
     const len = path.length;
     const escaped = path.indexOf('%') >= 0;
+    let text = escaped ? '' : path;
     let n = 0;
     let start = 0;
     while (start < len) {
@@ -334,14 +369,14 @@ class Run {
       if (end < 0) end = len;
       if (end > start) {
         if (n === this.#start.length) this.#grow();
-        const raw = escaped ? path.slice(start, end) : '';
-        if (escaped && raw.includes('%')) {
-          const decoded = decodeSegment(raw);
-          this.#str[n] = decoded;
-          this.#start[n] = 0;
-          this.#end[n] = decoded.length;
+        if (escaped) {
+          // Decoded segments may contain '/', so they are delimited by the views, not re-split.
+          const decoded = decodeSegment(path.slice(start, end));
+          this.#start[n] = text.length;
+          text += decoded;
+          this.#end[n] = text.length;
+          text += '/';
         } else {
-          this.#str[n] = path;
           this.#start[n] = start;
           this.#end[n] = end;
         }
@@ -349,6 +384,7 @@ class Run {
       }
       start = end + 1;
     }
+    this.#text = text;
     this.#n = n;
   }
 

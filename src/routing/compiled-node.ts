@@ -87,6 +87,13 @@ export class CNode {
   children: CNode[] = [];
   /** Index over `children`; null when there are none. */
   dispatch: Dispatch | null = null;
+  /**
+   * Set when every child is a bare leaf (a goal and at most a method filter, as `.get(h)`
+   * makes): such children match only at the end of the path, and then the first one whose
+   * method fits wins, which this map gives directly (`leafOther`: first without method).
+   */
+  leafByMethod: Map<string, CNode> | null = null;
+  leafOther: CNode | null = null;
   goal: Handler | undefined = undefined;
   /** Hoops root to here (shared, frozen: the same array for every match of this node). */
   hoops: readonly Handler[] = [];

@@ -1,0 +1,111 @@
+/**
+ * Single named lookups on the GitHub API table (203 routes): Volley's compiled matcher
+ * against find-my-way, interleaved rounds, medians. The table-wide sets (every static
+ * route, every one-param route, all routes) are measured by src/routing/router.bench.ts,
+ * which `npm run bench` runs as well; this script adds the hot single lookups named in the
+ * benchmark brief. Prints one JSON line.
+ *
+ *   node dist/bench/router-lookups.js [rounds] [ms-per-sample]
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import FindMyWay from 'find-my-way';
+import { Router } from '../src/index.js';
+import type { Request } from '../src/index.js';
+
+const rounds = Number(process.argv[2] ?? 15);
+const sampleMs = Number(process.argv[3] ?? 200);
+
+const tablePath =
+  process.env.ROUTES_FILE ?? fileURLToPath(new URL('../../../shared/data/github-api-routes.txt', import.meta.url));
+const table = readFileSync(tablePath, 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter(Boolean)
+  .map((l) => l.split(/\s+/) as [string, string]);
+
+const noop = () => undefined;
+const byPath = new Map<string, Router>();
+const root = new Router();
+for (const [method, path] of table) {
+  let r = byPath.get(path);
+  if (!r) {
+    r = new Router(path);
+    byPath.set(path, r);
+    root.push(r);
+  }
+  r[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch'](noop);
+}
+const volley = root.compile();
+const fmw = FindMyWay();
+for (const [method, path] of table) fmw.on(method as 'GET', path.replace(/\{(\w+)\}/g, ':$1'), noop);
+
+const LOOKUPS = [
+  { name: 'static GET /user/repos', method: 'GET', path: '/user/repos' },
+  { name: 'one param GET /users/{user}', method: 'GET', path: '/users/julienschmidt' },
+  {
+    name: 'two params GET /repos/{owner}/{repo}/issues',
+    method: 'GET',
+    path: '/repos/julienschmidt/httprouter/issues',
+  },
+  {
+    name: 'four params GET /legacy/issues/search/{owner}/{repository}/{state}/{keyword}',
+    method: 'GET',
+    path: '/legacy/issues/search/julienschmidt/httprouter/open/router',
+  },
+];
+
+const reqOf = (method: string, path: string) => ({ method, path, hostname: 'api.github.com' }) as unknown as Request;
+
+for (const l of LOOKUPS) {
+  const a = volley(reqOf(l.method, l.path));
+  const b = fmw.find(l.method as 'GET', l.path);
+  if (typeof a === 'number' || !b) throw new Error(`${l.name}: not found (volley ${a}, find-my-way ${!!b})`);
+  if (JSON.stringify(a.params) !== JSON.stringify({ ...b.params }))
+    throw new Error(`${l.name}: params differ: ${JSON.stringify(a.params)} vs ${JSON.stringify(b.params)}`);
+}
+
+let sink = 0;
+// Both return the params of the match, so the work compared is the same (as in router.bench.ts).
+// The request object is built per lookup for Volley (as the server does); find-my-way gets the strings.
+const runners: Record<string, (method: string, path: string) => void> = {
+  volley(method, path) {
+    const m = volley(reqOf(method, path));
+    if (typeof m !== 'number') sink += m.route.length;
+  },
+  'find-my-way'(method, path) {
+    const m = fmw.find(method as 'GET', path);
+    if (m) sink += 1;
+  },
+};
+
+function sample(run: (method: string, path: string) => void, method: string, path: string): number {
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const until = start + BigInt(sampleMs * 1e6);
+  let now = start;
+  while (now < until) {
+    for (let k = 0; k < 1000; k++) run(method, path);
+    n += 1000;
+    now = process.hrtime.bigint();
+  }
+  return n / (Number(now - start) / 1e9);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+for (const l of LOOKUPS) for (const run of Object.values(runners)) sample(run, l.method, l.path);
+const results: Record<string, Record<string, number[]>> = {};
+for (let round = 0; round < rounds; round++) {
+  for (const l of LOOKUPS) {
+    const order = round % 2 === 0 ? Object.entries(runners) : Object.entries(runners).reverse();
+    for (const [name, run] of order) ((results[l.name] ??= {})[name] ??= []).push(sample(run, l.method, l.path));
+  }
+}
+const report = LOOKUPS.map((l) => ({
+  name: l.name,
+  path: l.path,
+  volley: median(results[l.name]!.volley!),
+  findMyWay: median(results[l.name]!['find-my-way']!),
+}));
+console.log(JSON.stringify({ routes: table.length, rounds, sampleMs, lookups: report, sink: sink === 42 ? 1 : 0 }));

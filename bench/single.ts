@@ -1,0 +1,150 @@
+/**
+ * Section 1: one process per framework (raw node:http, Volley, Fastify, Hono, Express),
+ * three scenarios, interleaved rounds (each round visits every framework, in rotated order),
+ * medians over rounds. Servers are pinned to one CPU and wrk to the other when possible.
+ */
+import { type Config, freePort, log, nodeCommand, rotated } from './lib/config.js';
+import { type Started, start, stop } from './lib/procs.js';
+import { fixed, int, markdownTable, median, ratio, spread } from './lib/stats.js';
+import { errorCount, luaRequest, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
+
+export const FRAMEWORKS = [
+  { name: 'node:http', script: 'bench/servers/node-http.mjs' },
+  { name: 'Volley', script: 'bench/servers/volley.mjs' },
+  { name: 'Fastify', script: 'bench/servers/fastify.mjs' },
+  { name: 'Hono', script: 'bench/servers/hono.mjs' },
+  { name: 'Express', script: 'bench/servers/express.mjs' },
+] as const;
+
+/** About 1 KB of JSON, the body of the JSON scenario. */
+export const JSON_BODY = JSON.stringify({
+  id: 184467,
+  name: 'volley-benchmark-order',
+  active: true,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  customer: { id: 9001, name: 'Ada Lovelace', email: 'ada@example.com', tags: ['vip', 'early', 'math'] },
+  items: Array.from({ length: 8 }, (_, i) => ({
+    sku: `SKU-${String(1000 + i)}`,
+    title: `Item number ${i} of the order`,
+    price: 9.5 + i,
+    quantity: i + 1,
+    gift: i % 3 === 0,
+  })),
+  note: 'Leave at the door. '.repeat(3),
+});
+
+interface Scenario {
+  key: 'hello' | 'json' | 'github';
+  title: string;
+  path: string;
+  lua?: string;
+  check(body: string): boolean;
+}
+
+export const SCENARIOS: Scenario[] = [
+  { key: 'hello', title: 'Hello world: GET /', path: '/', check: (b) => b === 'Hello World' },
+  {
+    key: 'json',
+    title: `JSON body: POST /json, ${JSON_BODY.length}-byte JSON echoed (parse + serialize)`,
+    path: '/json',
+    lua: luaRequest('POST', JSON_BODY, 'application/json'),
+    check: (b) => {
+      try {
+        return JSON.stringify(JSON.parse(b)) === JSON_BODY;
+      } catch {
+        return false;
+      }
+    },
+  },
+  {
+    key: 'github',
+    title: 'Param route in the 203-route GitHub API table: GET /repos/julienschmidt/httprouter/issues',
+    path: '/repos/julienschmidt/httprouter/issues',
+    check: (b) => b === 'julienschmidt/httprouter',
+  },
+];
+
+export interface SingleResults {
+  wrk: string;
+  scenarios: { key: string; title: string; runs: Record<string, WrkResult[]> }[];
+}
+
+async function request(port: number, s: Scenario): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}${s.path}`, {
+    method: s.lua ? 'POST' : 'GET',
+    ...(s.lua ? { body: JSON_BODY, headers: { 'content-type': 'application/json' } } : {}),
+  });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`status ${res.status}: ${body.slice(0, 200)}`);
+  return body;
+}
+
+export async function runSingle(cfg: Config): Promise<SingleResults> {
+  const out: SingleResults = {
+    wrk: wrkCommand({ url: '', seconds: cfg.seconds, connections: cfg.connections, cpus: cfg.loadCpu }).join(' '),
+    scenarios: [],
+  };
+  for (const s of SCENARIOS) {
+    log(`\n[single] ${s.title}`);
+    const servers: { name: string; port: number; proc: Started }[] = [];
+    try {
+      for (const fw of FRAMEWORKS) {
+        const port = await freePort();
+        const [cmd, args] = nodeCommand([fw.script, s.key, String(port)], cfg.serverCpu);
+        const proc = start(cmd, args);
+        servers.push({ name: fw.name, port, proc });
+        await proc.waitFor(/listening \d+/, 15_000);
+        const body = await request(port, s);
+        if (!s.check(body)) throw new Error(`${fw.name} answered ${s.path} wrongly: ${body.slice(0, 200)}`);
+      }
+      const runs: Record<string, WrkResult[]> = {};
+      const load = (port: number, seconds: number) =>
+        wrk({
+          url: `http://127.0.0.1:${port}${s.path}`,
+          seconds,
+          connections: cfg.connections,
+          cpus: cfg.loadCpu,
+          ...(s.lua ? { lua: s.lua } : {}),
+        });
+      for (const sv of servers) await load(sv.port, cfg.warmupSeconds);
+      for (let r = 0; r < cfg.rounds; r++) {
+        const line: string[] = [];
+        for (const sv of rotated(servers, r)) {
+          const res = await load(sv.port, cfg.seconds);
+          if (errorCount(res) > 0) log(`  ${sv.name}: errors ${JSON.stringify(res.errors)}`);
+          (runs[sv.name] ??= []).push(res);
+          line.push(`${sv.name} ${int(res.rps)}`);
+        }
+        log(`  round ${r + 1}/${cfg.rounds}: ${line.join(', ')}`);
+      }
+      out.scenarios.push({ key: s.key, title: s.title, runs });
+    } finally {
+      await Promise.all(servers.map((sv) => stop(sv.proc.pid)));
+    }
+  }
+  return out;
+}
+
+export function singleMarkdown(res: SingleResults): string {
+  const parts: string[] = [];
+  for (const s of res.scenarios) {
+    const base = median(s.runs['node:http']!.map((r) => r.rps));
+    const rows = FRAMEWORKS.filter((fw) => s.runs[fw.name]).map((fw) => {
+      const runs = s.runs[fw.name]!;
+      const rps = runs.map((r) => r.rps);
+      const errors = runs.reduce((a, r) => a + errorCount(r), 0);
+      return [
+        fw.name,
+        int(median(rps)),
+        spread(rps),
+        fixed(median(runs.map((r) => r.p99Ms))),
+        ratio(median(rps) / base),
+        String(errors),
+      ];
+    });
+    parts.push(
+      `#### ${s.title}\n\n${markdownTable(['framework', 'req/s (median)', 'spread', 'p99 ms (median)', '× node:http', 'errors'], rows)}`,
+    );
+  }
+  return parts.join('\n\n');
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runLoad } from '../helpers/load.js';
+import { freePort } from '../helpers/net.js';
+import { fixture } from '../helpers/paths.js';
+import { VolleyProcess } from '../helpers/volley-process.js';
+
+async function serve(extra: string[] = [], workers = 2) {
+  const port = await freePort();
+  const admin = await freePort();
+  const volley = new VolleyProcess([
+    'serve',
+    fixture('app.ts'),
+    '--workers',
+    String(workers),
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--admin',
+    `127.0.0.1:${admin}`,
+    ...extra,
+  ]);
+  await volley.ready();
+  return { volley, port, admin };
+}
+
+test('text log: worker lines are tagged with worker id and pid; the last line before a crash arrives; a 200 KiB line arrives whole', async (t) => {
+  const { volley, port } = await serve([], 1);
+  t.after(() => volley.dispose());
+  const [pid] = [...volley.workerPids];
+  assert.match(volley.output, new RegExp(`\\[worker 1 ${pid}\\] fixture app loaded in worker 1 generation 1`));
+
+  assert.equal(await (await fetch(`http://127.0.0.1:${port}/bigline`)).text(), 'ok');
+  const big = await volley.waitFor(new RegExp(`\\[worker 1 ${pid}\\] big:(z+):end\\n`), 5000);
+  assert.equal(big[1]!.length, 200 * 1024);
+
+  await fetch(`http://127.0.0.1:${port}/crash?tag=goodbye`).catch(() => undefined);
+  await volley.waitFor(new RegExp(`\\[worker 1 ${pid}\\] last words of ${pid}: goodbye`), 5000);
+  await volley.waitFor(new RegExp(`worker 1 \\(pid ${pid}\\) died \\(exit code 3\\)`), 5000);
+});
+
+test('json log: one object per line with time, worker, pid, stream, msg; JSON lines are merged', async (t) => {
+  const { volley, port } = await serve(['--log-format', 'json'], 1);
+  t.after(() => volley.dispose());
+  await fetch(`http://127.0.0.1:${port}/jsonlog`);
+  await volley.waitFor(/from pino-like logger/, 5000);
+  const objects = volley.output
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const loaded = objects.find((o) => String(o.msg).startsWith('fixture app loaded'));
+  assert.ok(loaded, 'the worker line is there');
+  assert.deepEqual(Object.keys(loaded).sort(), ['msg', 'pid', 'stream', 'time', 'worker']);
+  assert.equal(loaded.worker, 1);
+  assert.equal(loaded.stream, 'stdout');
+  assert.ok(volley.workerPids.has(loaded.pid as number));
+  const merged = objects.find((o) => o.msg === 'from pino-like logger')!;
+  assert.equal(merged.reqId, 7);
+  assert.equal(merged.level, 30);
+  assert.equal(merged.worker, 1);
+  const event = objects.find((o) => String(o.msg).includes('all 1 worker(s) ready'))!;
+  assert.equal(event.worker, 'primary');
+  assert.equal(event.stream, 'primary');
+});
+
+test('/metrics: the aggregated request counter equals N and the per-worker series sum to it, with supervisor series', async (t) => {
+  const { volley, port, admin } = await serve();
+  t.after(() => volley.dispose());
+  const n = 300;
+  const load = await runLoad({ port, path: '/whoami', concurrency: 8, maxRequests: n, maxMs: 20_000, churn: true });
+  assert.equal(load.ok, n);
+  const res = await fetch(`http://127.0.0.1:${admin}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+  const text = await res.text();
+  const series = text.split('\n').filter((l) => l.startsWith('volley_http_requests_total{') && l.includes('whoami'));
+  const aggregate = series.filter((l) => !l.includes('worker='));
+  assert.equal(aggregate.length, 1, series.join('\n'));
+  assert.match(aggregate[0]!, /method="GET",route="[^"]*whoami",status="200"\} 300$/);
+  const perWorker = series.filter((l) => l.includes('worker='));
+  assert.equal(perWorker.length, 2, 'both workers served and are listed');
+  const sum = perWorker.reduce((acc, l) => acc + Number(l.split(' ').pop()), 0);
+  assert.equal(sum, n);
+  assert.match(text, /volley_http_request_duration_seconds_bucket\{[^}]*le="0.005"/);
+  assert.match(text, /^volley_workers\{state="ready"\} 2$/m);
+  assert.match(text, /^volley_reloads_total 0$/m);
+  assert.match(text, /^volley_worker_restarts_total\{worker="1"\} 0$/m);
+  assert.match(text, /^volley_worker_rss_bytes\{worker="2"\} \d+/m);
+  assert.match(text, /^volley_nodejs_eventloop_lag_seconds/m);
+  assert.match(text, /^volley_nodejs_heap_size_used_bytes/m);
+  for (const line of text.split('\n')) {
+    const name = /^(?:# (?:HELP|TYPE) )?([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line)?.[1];
+    if (name && !line.startsWith('#') && !name.startsWith('process_')) assert.ok(name.startsWith('volley_'), line);
+  }
+});
+
+test('volley reload and volley scale act on the running primary; nothing answering gives a clear error', async (t) => {
+  const { volley, admin } = await serve([], 1);
+  t.after(() => volley.dispose());
+  const reload = new VolleyProcess(['reload', '--admin', `127.0.0.1:${admin}`]);
+  t.after(() => reload.dispose());
+  assert.equal((await reload.exited).code, 0, reload.output);
+  assert.match(volley.output, /rolling reload to generation 2 done/);
+  const scale = new VolleyProcess(['scale', '2'], { VOLLEY_ADMIN: `127.0.0.1:${admin}` });
+  t.after(() => scale.dispose());
+  assert.equal((await scale.exited).code, 0, scale.output);
+  const status = (await (await fetch(`http://127.0.0.1:${admin}/status`)).json()) as { workers: unknown[] };
+  assert.equal(status.workers.length, 2);
+  const nobody = await freePort();
+  const lost = new VolleyProcess(['status', '--admin', `127.0.0.1:${nobody}`]);
+  t.after(() => lost.dispose());
+  assert.notEqual((await lost.exited).code, 0);
+  assert.match(lost.output, new RegExp(`cannot reach the admin endpoint at 127.0.0.1:${nobody}: .*ECONNREFUSED`));
+});
