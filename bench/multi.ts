@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, freePort, log, retry, rotated } from './lib/config.js';
 import { cpuTicksOf, ticksPerSecond } from './lib/cpu.js';
 import { adopt, type Started, start, stop, stopAll } from './lib/procs.js';
-import { fixed, int, markdownTable, median, pct, ratio, sum } from './lib/stats.js';
+import { entry, fixed, int, markdownTable, median, pct, ratio, sum } from './lib/stats.js';
 import { errorCount, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
 
 const WORKERS = 2;
@@ -95,7 +95,8 @@ interface Live {
 }
 
 async function status(s: Live): Promise<Status> {
-  if (!s.def.hasAdmin) return { primary: { pid: s.proc.pid }, workers: [{ id: 1, pid: s.proc.pid, requests: Number.NaN }] };
+  if (!s.def.hasAdmin)
+    return { primary: { pid: s.proc.pid }, workers: [{ id: 1, pid: s.proc.pid, requests: Number.NaN }] };
   const res = await fetch(`http://127.0.0.1:${s.admin}/status`);
   if (res.status !== 200) throw new Error(`${s.def.name}: /status ${res.status}`);
   return (await res.json()) as Status;
@@ -161,7 +162,10 @@ export async function runMulti(cfg: Config): Promise<MultiResults> {
         const line: string[] = [];
         for (const s of rotated(live, r)) {
           const before = await snapshot(s);
-          const pids = [before.primary.pid, ...before.workers.map((w) => w.pid).filter((p) => p !== before.primary.pid)];
+          const pids = [
+            before.primary.pid,
+            ...before.workers.map((w) => w.pid).filter((p) => p !== before.primary.pid),
+          ];
           const t0 = cpuTicksOf(pids);
           const res = await load(s, l.headers, cfg.seconds);
           const t1 = cpuTicksOf(pids);
@@ -171,7 +175,11 @@ export async function runMulti(cfg: Config): Promise<MultiResults> {
           const workerTicks = sum(pids.filter((p) => p !== before.primary.pid).map(delta));
           const run: Run = { wrk: res, primaryTicks, workerTicks };
           pending.set(s, { run, before });
-          ((out.runs[s.def.name] ??= {})[l.key] ??= []).push(run);
+          entry(
+            entry(out.runs, s.def.name, () => ({})),
+            l.key,
+            (): Run[] => [],
+          ).push(run);
           if (errorCount(res) > 0) log(`  ${s.def.name} ${l.key}: errors ${JSON.stringify(res.errors)}`);
           line.push(`${s.def.name} ${int(res.rps)}`);
         }
@@ -198,7 +206,8 @@ interface Summary {
 
 function summarize(runs: Run[], clkTck: number): Summary {
   const shares = new Map<string, number>();
-  for (const r of runs) for (const [id, n] of Object.entries(r.perWorker ?? {})) shares.set(id, (shares.get(id) ?? 0) + n);
+  for (const r of runs)
+    for (const [id, n] of Object.entries(r.perWorker ?? {})) shares.set(id, (shares.get(id) ?? 0) + n);
   const total = sum([...shares.values()]);
   return {
     rps: median(runs.map((r) => r.wrk.rps)),
@@ -235,7 +244,8 @@ export function multiMarkdown(res: MultiResults): string {
         String(sm.errors),
       ];
     });
-    const title = l.key === 'churn' ? 'Connection churn (`Connection: close`, a new TCP connection per request)' : 'Keep-alive';
+    const title =
+      l.key === 'churn' ? 'Connection churn (`Connection: close`, a new TCP connection per request)' : 'Keep-alive';
     parts.push(
       `#### ${title}\n\n${markdownTable(
         ['server', 'req/s (median)', 'p99 ms', '× node:cluster', 'worker share', 'CPU µs/req', 'primary CPU', 'errors'],

@@ -10,8 +10,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import FindMyWay from 'find-my-way';
-import { Router } from '../src/index.js';
 import type { Request } from '../src/index.js';
+import { Router } from '../src/index.js';
+import { entry } from './lib/stats.js';
 
 const rounds = Number(process.argv[2] ?? 15);
 const sampleMs = Number(process.argv[3] ?? 200);
@@ -66,26 +67,28 @@ for (const l of LOOKUPS) {
 }
 
 let sink = 0;
-// Both return the params of the match, so the work compared is the same (as in router.bench.ts).
-// The request object is built per lookup for Volley (as the server does); find-my-way gets the strings.
-const runners: Record<string, (method: string, path: string) => void> = {
-  volley(method, path) {
-    const m = volley(reqOf(method, path));
+// Both return the params of the match, so the work compared is the same (as in router.bench.ts);
+// Volley gets a prepared request object (the server has one anyway), find-my-way the strings.
+type Lookup = (typeof LOOKUPS)[number] & { req: Request };
+const prepared: Lookup[] = LOOKUPS.map((l) => ({ ...l, req: reqOf(l.method, l.path) }));
+const runners: Record<string, (l: Lookup) => void> = {
+  volley(l) {
+    const m = volley(l.req);
     if (typeof m !== 'number') sink += m.route.length;
   },
-  'find-my-way'(method, path) {
-    const m = fmw.find(method as 'GET', path);
+  'find-my-way'(l) {
+    const m = fmw.find(l.method as 'GET', l.path);
     if (m) sink += 1;
   },
 };
 
-function sample(run: (method: string, path: string) => void, method: string, path: string): number {
+function sample(run: (l: Lookup) => void, l: Lookup): number {
   let n = 0;
   const start = process.hrtime.bigint();
   const until = start + BigInt(sampleMs * 1e6);
   let now = start;
   while (now < until) {
-    for (let k = 0; k < 1000; k++) run(method, path);
+    for (let k = 0; k < 1000; k++) run(l);
     n += 1000;
     now = process.hrtime.bigint();
   }
@@ -94,12 +97,17 @@ function sample(run: (method: string, path: string) => void, method: string, pat
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-for (const l of LOOKUPS) for (const run of Object.values(runners)) sample(run, l.method, l.path);
+for (const l of prepared) for (const run of Object.values(runners)) sample(run, l);
 const results: Record<string, Record<string, number[]>> = {};
 for (let round = 0; round < rounds; round++) {
-  for (const l of LOOKUPS) {
+  for (const l of prepared) {
     const order = round % 2 === 0 ? Object.entries(runners) : Object.entries(runners).reverse();
-    for (const [name, run] of order) ((results[l.name] ??= {})[name] ??= []).push(sample(run, l.method, l.path));
+    for (const [name, run] of order)
+      entry(
+        entry(results, l.name, () => ({})),
+        name,
+        (): number[] => [],
+      ).push(sample(run, l));
   }
 }
 const report = LOOKUPS.map((l) => ({

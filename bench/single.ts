@@ -5,7 +5,7 @@
  */
 import { type Config, freePort, log, nodeCommand, rotated } from './lib/config.js';
 import { type Started, start, stop } from './lib/procs.js';
-import { fixed, int, markdownTable, median, ratio, spread } from './lib/stats.js';
+import { entry, fixed, int, markdownTable, median, ratio, spread } from './lib/stats.js';
 import { errorCount, luaRequest, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
 
 export const FRAMEWORKS = [
@@ -112,7 +112,7 @@ export async function runSingle(cfg: Config): Promise<SingleResults> {
         for (const sv of rotated(servers, r)) {
           const res = await load(sv.port, cfg.seconds);
           if (errorCount(res) > 0) log(`  ${sv.name}: errors ${JSON.stringify(res.errors)}`);
-          (runs[sv.name] ??= []).push(res);
+          entry(runs, sv.name, (): WrkResult[] => []).push(res);
           line.push(`${sv.name} ${int(res.rps)}`);
         }
         log(`  round ${r + 1}/${cfg.rounds}: ${line.join(', ')}`);

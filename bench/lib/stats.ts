@@ -33,3 +33,13 @@ export function markdownTable(header: string[], rows: string[][]): string {
   const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
+
+/** `rec[key]`, created empty first if missing. */
+export function entry<T>(rec: Record<string, T>, key: string, empty: () => T): T {
+  let v = rec[key];
+  if (v === undefined) {
+    v = empty();
+    rec[key] = v;
+  }
+  return v;
+}

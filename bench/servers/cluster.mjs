@@ -30,7 +30,7 @@ if (cluster.isPrimary) {
       worker.on('message', onMessage);
       worker.send({ bench: 'count' });
     });
-  const admin = http.createServer(async (req, res) => {
+  const admin = http.createServer(async (_req, res) => {
     const body = JSON.stringify({ primary: { pid: process.pid }, workers: await Promise.all(workers.map(ask)) });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);

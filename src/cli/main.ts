@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseSize } from '../cluster/rotating-file.js';
 import { runPrimary } from '../cluster/run-primary.js';
 import { StartupError, VERSION } from '../cluster/supervisor.js';
 import { UsageError, VolleyError } from '../errors.js';
@@ -26,6 +27,9 @@ serve options:
   --admin ADDR             admin endpoint, loopback host:port or unix:/path
   --admin-token T          bearer token required for POST admin calls
   --log-format text|json   merged log format (default text)
+  --log-file PATH          write the merged log to PATH instead of stdout (SIGUSR1 reopens it)
+  --log-max-size SIZE      rotate the log file at this size (default 10M)
+  --log-keep N             rotated files kept as PATH.1 ... PATH.N (default 5)
   --heartbeat-timeout MS   replace a worker whose event loop does not answer (default 10000)
   --shutdown-timeout MS    how long a draining worker may take (default 30000)
   --shutdown-delay MS      on SIGTERM keep serving this long while /readyz says 503 (default 0)
@@ -37,7 +41,7 @@ serve options:
 The admin address of the control commands defaults to $VOLLEY_ADMIN; the token to $VOLLEY_ADMIN_TOKEN.
 `;
 
-const NOT_YET = ['tls-cert', 'tls-key', 'tls-ca', 'http2', 'log-file', 'log-max-size', 'log-keep'];
+const NOT_YET = ['tls-cert', 'tls-key', 'tls-ca', 'http2'];
 
 function integer(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -62,6 +66,9 @@ async function serve(args: string[]): Promise<number> {
       admin: { type: 'string' },
       'admin-token': { type: 'string' },
       'log-format': { type: 'string' },
+      'log-file': { type: 'string' },
+      'log-max-size': { type: 'string' },
+      'log-keep': { type: 'string' },
       'heartbeat-timeout': { type: 'string' },
       'shutdown-timeout': { type: 'string' },
       'shutdown-delay': { type: 'string' },
@@ -88,8 +95,20 @@ async function serve(args: string[]): Promise<number> {
   if (logFormat !== 'text' && logFormat !== 'json') {
     throw new UsageError(`--log-format expects text or json, got '${logFormat}'`);
   }
+  const logMaxSize = values['log-max-size'] === undefined ? undefined : parseSize(values['log-max-size']);
+  if (values['log-max-size'] !== undefined && logMaxSize === undefined) {
+    throw new UsageError(
+      `--log-max-size expects a size such as 10485760, 512K or 10M, got '${values['log-max-size']}'`,
+    );
+  }
+  if ((values['log-max-size'] !== undefined || values['log-keep'] !== undefined) && !values['log-file']) {
+    throw new UsageError('--log-max-size and --log-keep need --log-file');
+  }
   const options = {
     app,
+    logFile: values['log-file'],
+    logMaxSize,
+    logKeep: integer('log-keep', values['log-keep'], 0),
     listen: values.listen ?? [],
     workers,
     logFormat,

@@ -1,10 +1,17 @@
 import { AdminServer } from './admin-server.js';
 import { ClusterMetrics } from './cluster-metrics.js';
+import { RotatingFile } from './rotating-file.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 
 export interface ServeOptions extends SupervisorOptions {
   admin?: string;
   adminToken?: string;
+  /** Write the merged log to this file (rotated), instead of logOutput/stdout. */
+  logFile?: string;
+  /** Rotate the log file at this many bytes. Default 10 MiB. */
+  logMaxSize?: number;
+  /** Rotated log files kept. Default 5. */
+  logKeep?: number;
 }
 
 /**
@@ -13,7 +20,14 @@ export interface ServeOptions extends SupervisorOptions {
  * and resolves with the exit code once it has stopped.
  */
 export async function runPrimary(options: ServeOptions): Promise<number> {
-  const supervisor = new Supervisor({ metrics: options.admin !== undefined, ...options });
+  const logFile = options.logFile
+    ? new RotatingFile(options.logFile, { maxSize: options.logMaxSize ?? 10 * 1024 * 1024, keep: options.logKeep ?? 5 })
+    : undefined;
+  const supervisor = new Supervisor({
+    metrics: options.admin !== undefined,
+    ...options,
+    ...(logFile ? { logOutput: logFile } : {}),
+  });
   let admin: AdminServer | undefined;
   if (options.admin) {
     admin = new AdminServer(supervisor, {
@@ -45,6 +59,12 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
       case 'SIGTTIN':
         supervisor.scale(supervisor.desiredWorkers + 1).catch((err) => supervisor.log.event(String(err.message)));
         break;
+      case 'SIGUSR1':
+        if (logFile) {
+          logFile.reopen();
+          supervisor.log.event(`log file ${logFile.path} reopened (SIGUSR1)`);
+        }
+        break;
       case 'SIGTTOU':
         if (supervisor.desiredWorkers > 1) {
           supervisor.scale(supervisor.desiredWorkers - 1).catch((err) => supervisor.log.event(String(err.message)));
@@ -52,7 +72,7 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
         break;
     }
   };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTTIN', 'SIGTTOU'];
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1'];
   for (const s of signals) process.on(s, onSignal);
   try {
     await supervisor.start();
@@ -61,5 +81,6 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
   } finally {
     for (const s of signals) process.off(s, onSignal);
     await admin?.close();
+    if (logFile) await new Promise<void>((resolve) => logFile.end(resolve));
   }
 }

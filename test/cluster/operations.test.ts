@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { runLoad } from '../helpers/load.js';
-import { freePort } from '../helpers/net.js';
+import { freePort, sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
 import { VolleyProcess } from '../helpers/volley-process.js';
 
@@ -110,4 +113,87 @@ test('volley reload and volley scale act on the running primary; nothing answeri
   t.after(() => lost.dispose());
   assert.notEqual((await lost.exited).code, 0);
   assert.match(lost.output, new RegExp(`cannot reach the admin endpoint at 127.0.0.1:${nobody}: .*ECONNREFUSED`));
+});
+
+test('a non-loopback admin address without a token is refused at start; a unix admin socket has mode 0600', async (t) => {
+  const port = await freePort();
+  const open = new VolleyProcess([
+    'serve',
+    fixture('app.ts'),
+    '--workers',
+    '1',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--admin',
+    `0.0.0.0:${await freePort()}`,
+  ]);
+  t.after(() => open.dispose());
+  assert.notEqual((await open.exited).code, 0);
+  assert.match(open.output, /non-loopback admin address needs --admin-token/);
+  assert.equal(open.workerPids.size, 0);
+
+  const sock = join(tmpdir(), `volley-admin-${process.pid}-${Date.now()}.sock`);
+  const volley = new VolleyProcess([
+    'serve',
+    fixture('app.ts'),
+    '--workers',
+    '1',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--admin',
+    `unix:${sock}`,
+  ]);
+  t.after(() => volley.dispose());
+  await volley.ready();
+  assert.equal(statSync(sock).mode & 0o777, 0o600);
+  const status = new VolleyProcess(['status', '--admin', `unix:${sock}`, '--json']);
+  t.after(() => status.dispose());
+  assert.equal((await status.exited).code, 0, status.output);
+  assert.equal((JSON.parse(status.output) as { workers: unknown[] }).workers.length, 1);
+});
+
+test('--log-file rotates at --log-max-size keeping --log-keep files, and SIGUSR1 reopens it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'volley-logfile-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'volley.log');
+  const port = await freePort();
+  const volley = new VolleyProcess([
+    'serve',
+    fixture('app.ts'),
+    '--workers',
+    '1',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--log-file',
+    path,
+    '--log-max-size',
+    '4K',
+    '--log-keep',
+    '2',
+  ]);
+  t.after(() => volley.dispose());
+  // The log goes to the file, not stdout: wait for readiness there.
+  const deadline = Date.now() + 15_000;
+  while (!(existsSync(path) && readFileSync(path, 'utf8').includes('worker(s) ready')) && Date.now() < deadline) {
+    await sleep(50);
+  }
+  assert.match(readFileSync(path, 'utf8'), /all 1 worker\(s\) ready/);
+  assert.equal(volley.output, '', 'nothing goes to stdout');
+  assert.equal(await (await fetch(`http://127.0.0.1:${port}/log?n=200`)).text(), 'logged');
+  const rotatedUntil = Date.now() + 5000;
+  while (!existsSync(`${path}.2`) && Date.now() < rotatedUntil) await sleep(50);
+  assert.ok(existsSync(`${path}.1`) && existsSync(`${path}.2`), 'rotated twice at least');
+  assert.equal(existsSync(`${path}.3`), false, 'only --log-keep 2 old files');
+  for (const f of [path, `${path}.1`, `${path}.2`]) assert.ok(statSync(f).size <= 4096, `${f} is over 4K`);
+
+  renameSync(path, `${path}.external`);
+  volley.signal('SIGUSR1');
+  const reopenedUntil = Date.now() + 5000;
+  while (!existsSync(path) && Date.now() < reopenedUntil) await sleep(50);
+  await fetch(`http://127.0.0.1:${port}/log?n=1`);
+  const writtenUntil = Date.now() + 5000;
+  while (!/line 0 from/.test(readFileSync(path, 'utf8')) && Date.now() < writtenUntil) await sleep(50);
+  const fresh = readFileSync(path, 'utf8');
+  assert.match(fresh, /log file .* reopened \(SIGUSR1\)/);
+  assert.match(fresh, /line 0 from \d+/);
 });

@@ -1,0 +1,170 @@
+/**
+ * `npm run bench`: side-by-side, interleaved HTTP benchmarks of Volley against raw node:http,
+ * Fastify, Hono and Express (one process each), a router micro-benchmark against find-my-way,
+ * and the multi-process section (volley serve vs node:cluster vs one process). A measurement
+ * tool, not a test: it prints markdown tables and writes them (and the raw runs as JSON).
+ *
+ *   npm run build && npm run bench [-- --quick] [--only single,router,multi]
+ *                                   [--rounds N] [--duration S] [--out FILE.md]
+ *
+ * Run from the repository root; loopback only; every process it starts is stopped by pid.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Config } from './lib/config.js';
+import { log } from './lib/config.js';
+import { installCleanup, stopAll } from './lib/procs.js';
+import { cleanupScripts } from './lib/wrk.js';
+import { machine } from './machine.js';
+import { multiMarkdown, multiTargets, runMulti } from './multi.js';
+import { routerMarkdown, runRouter } from './router.js';
+import { runSingle, singleMarkdown } from './single.js';
+
+const SECTIONS = ['single', 'router', 'multi'] as const;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    out: { type: 'string', default: 'dist/bench/results.md' },
+    'no-pin': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}] [--rounds N] [--duration S]
+                       [--connections C] [--no-pin] [--out FILE.md]
+  --quick     2 rounds x 2 s (about 2.5 minutes) instead of 5 rounds x 5 s (about 10 minutes)
+  --no-pin    do not pin single-process servers and wrk to separate CPUs with taskset`);
+  process.exit(0);
+}
+
+const only = new Set((values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()));
+for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s}`);
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+for (const tool of ['wrk']) {
+  try {
+    execFileSync(tool, ['-v'], { stdio: 'ignore' });
+  } catch (err) {
+    // wrk -v exits 1 after printing its version; only a missing binary matters.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${tool} is required (apt install ${tool})`);
+  }
+}
+if (!existsSync('dist/src/index.js') || !existsSync('bin/volley.js')) {
+  throw new Error('run from the repository root after `npm run build`');
+}
+
+const cpus = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+const pin = !values['no-pin'] && cpus >= 2 && hasTaskset();
+const quick = values.quick;
+const cfg: Config = {
+  quick,
+  rounds: Number(values.rounds ?? (quick ? 2 : 5)),
+  seconds: Number(values.duration ?? (quick ? 2 : 5)),
+  warmupSeconds: quick ? 1 : 2,
+  connections: Number(values.connections ?? 64),
+  serverCpu: pin ? String(cpus - 1) : undefined,
+  loadCpu: pin ? `0-${cpus - 2}` : undefined,
+  routerRounds: quick ? 5 : 15,
+  routerSampleMs: quick ? 100 : 200,
+};
+
+installCleanup();
+
+async function main(): Promise<void> {
+  const m = machine();
+  const started = Date.now();
+  log(
+    `volley bench: ${cfg.rounds} rounds x ${cfg.seconds} s, ${cfg.connections} connections, ` +
+      `${pin ? `servers on CPU ${cfg.serverCpu}, wrk on CPU ${cfg.loadCpu}` : 'no CPU pinning'}; sections: ${[...only].join(', ')}`,
+  );
+  const md: string[] = [
+    `## Results ${m.date.slice(0, 10)}`,
+    '',
+    Object.entries(m)
+      .map(([k, v]) => `- ${k}: ${v}`)
+      .join('\n'),
+    `- method: ${cfg.rounds} interleaved rounds × ${cfg.seconds} s per server (rotated order each round), ` +
+      `${cfg.warmupSeconds} s warm-up per server first, medians over rounds; ${cfg.connections} connections, wrk -t1`,
+  ];
+  const raw: Record<string, unknown> = { machine: m, config: cfg };
+
+  if (only.has('single')) {
+    const res = await runSingle(cfg);
+    raw.single = res;
+    md.push(
+      '',
+      '### Single process',
+      '',
+      pin
+        ? `Each server pinned to CPU ${cfg.serverCpu} (\`taskset -c ${cfg.serverCpu} node bench/servers/<name>.mjs <scenario> <port>\`), wrk pinned to CPU ${cfg.loadCpu}: \`${res.wrk}\`.`
+        : `No CPU pinning: \`${res.wrk}\`.`,
+      '',
+      singleMarkdown(res),
+    );
+  }
+  if (only.has('router')) {
+    const res = await runRouter(cfg);
+    raw.router = res;
+    md.push(
+      '',
+      '### Router lookups (GitHub API table, 203 routes)',
+      '',
+      `${res.commands.map((c) => `\`${c}\``).join(' and ')}${pin ? ` (pinned to CPU ${cfg.serverCpu})` : ''}; medians over interleaved rounds.`,
+      '',
+      routerMarkdown(res),
+    );
+  }
+  if (only.has('multi')) {
+    const res = await runMulti(cfg);
+    raw.multi = res;
+    const targets = multiTargets(res);
+    md.push(
+      '',
+      '### Multi-process (2 workers, hello world)',
+      '',
+      `No CPU pinning (the two workers need both CPUs; wrk shares them): \`${res.wrk} [-H 'Connection: close']\`. ` +
+        `CPU µs/req = (utime+stime of the primary and every worker, from /proc/<pid>/stat, CLK_TCK ${res.clkTck}) ÷ requests; ` +
+        'primary CPU = the primary’s share of that; worker share = per-worker request counts over all rounds ' +
+        '(Volley: admin `/status` deltas; node:cluster: counts reported by the workers).',
+      '',
+      multiMarkdown(res),
+      '',
+      'Targets (issue 4):',
+      '',
+      targets.map((t) => `- ${t.name}: **${t.value}** — ${t.met ? 'met' : 'NOT met'}`).join('\n'),
+    );
+  }
+  md.push('', `(${Math.round((Date.now() - started) / 1000)} s in all)`);
+  const text = `${md.join('\n')}\n`;
+  console.log(`\n${text}`);
+  mkdirSync(dirname(values.out!), { recursive: true });
+  writeFileSync(values.out!, text);
+  writeFileSync(values.out!.replace(/\.md$/, '') + '.json', `${JSON.stringify(raw, null, 2)}\n`);
+  log(`written: ${values.out} and ${values.out!.replace(/\.md$/, '')}.json`);
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await stopAll();
+    cleanupScripts();
+  });
