@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, freePort, log, retry, rotated } from './lib/config.js';
-import { cpuTicksOf, ticksPerSecond } from './lib/cpu.js';
+import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { adopt, type Started, start, stop, stopAll } from './lib/procs.js';
 import { entry, fixed, int, markdownTable, median, pct, ratio, sum } from './lib/stats.js';
 import { errorCount, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
@@ -76,6 +76,8 @@ interface Run {
   /** Ticks used during the run by the primary and by all workers. */
   primaryTicks: number;
   workerTicks: number;
+  /** Share of the machine's CPU used meanwhile by unrelated processes (noise). */
+  otherShare: number;
   /** Requests each worker (by slot id) served during the run, when known. */
   perWorker?: Record<string, number>;
 }
@@ -166,14 +168,14 @@ export async function runMulti(cfg: Config): Promise<MultiResults> {
             before.primary.pid,
             ...before.workers.map((w) => w.pid).filter((p) => p !== before.primary.pid),
           ];
-          const t0 = cpuTicksOf(pids);
+          const window = cpuWindowStart(pids);
           const res = await load(s, l.headers, cfg.seconds);
-          const t1 = cpuTicksOf(pids);
+          const usage = cpuWindowEnd(window, cfg.cpus);
           s.lastLoadEnd = Date.now();
-          const delta = (pid: number) => t1.get(pid)! - t0.get(pid)!;
+          const delta = (pid: number) => usage.perPid.get(pid)!;
           const primaryTicks = delta(before.primary.pid);
           const workerTicks = sum(pids.filter((p) => p !== before.primary.pid).map(delta));
-          const run: Run = { wrk: res, primaryTicks, workerTicks };
+          const run: Run = { wrk: res, primaryTicks, workerTicks, otherShare: usage.otherShare };
           pending.set(s, { run, before });
           entry(
             entry(out.runs, s.def.name, () => ({})),

@@ -74,6 +74,7 @@ const pin = !values['no-pin'] && cpus >= 2 && hasTaskset();
 const quick = values.quick;
 const cfg: Config = {
   quick,
+  cpus,
   rounds: Number(values.rounds ?? (quick ? 2 : 5)),
   seconds: Number(values.duration ?? (quick ? 2 : 5)),
   warmupSeconds: quick ? 1 : 2,

@@ -4,6 +4,7 @@
  * medians over rounds. Servers are pinned to one CPU and wrk to the other when possible.
  */
 import { type Config, freePort, log, nodeCommand, rotated } from './lib/config.js';
+import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { type Started, start, stop } from './lib/procs.js';
 import { entry, fixed, int, markdownTable, median, ratio, spread } from './lib/stats.js';
 import { errorCount, luaRequest, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
@@ -64,9 +65,16 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+export interface SingleRun extends WrkResult {
+  /** CPU time the server used during the run. */
+  serverCpuSeconds?: number;
+  /** Share of the machine's CPU used meanwhile by unrelated processes (noise). */
+  otherShare?: number;
+}
+
 export interface SingleResults {
   wrk: string;
-  scenarios: { key: string; title: string; runs: Record<string, WrkResult[]> }[];
+  scenarios: { key: string; title: string; runs: Record<string, SingleRun[]> }[];
 }
 
 async function request(port: number, s: Scenario): Promise<string> {
@@ -97,7 +105,7 @@ export async function runSingle(cfg: Config): Promise<SingleResults> {
         const body = await request(port, s);
         if (!s.check(body)) throw new Error(`${fw.name} answered ${s.path} wrongly: ${body.slice(0, 200)}`);
       }
-      const runs: Record<string, WrkResult[]> = {};
+      const runs: Record<string, SingleRun[]> = {};
       const load = (port: number, seconds: number) =>
         wrk({
           url: `http://127.0.0.1:${port}${s.path}`,
@@ -110,9 +118,13 @@ export async function runSingle(cfg: Config): Promise<SingleResults> {
       for (let r = 0; r < cfg.rounds; r++) {
         const line: string[] = [];
         for (const sv of rotated(servers, r)) {
-          const res = await load(sv.port, cfg.seconds);
+          const window = cpuWindowStart([sv.proc.pid]);
+          const res: SingleRun = await load(sv.port, cfg.seconds);
+          const usage = cpuWindowEnd(window, cfg.cpus);
+          res.serverCpuSeconds = usage.perPid.get(sv.proc.pid)! / ticksPerSecond();
+          res.otherShare = usage.otherShare;
           if (errorCount(res) > 0) log(`  ${sv.name}: errors ${JSON.stringify(res.errors)}`);
-          entry(runs, sv.name, (): WrkResult[] => []).push(res);
+          entry(runs, sv.name, (): SingleRun[] => []).push(res);
           line.push(`${sv.name} ${int(res.rps)}`);
         }
         log(`  round ${r + 1}/${cfg.rounds}: ${line.join(', ')}`);

@@ -6,5 +6,6 @@
 export * from './cluster/index.js';
 export * from './errors.js';
 export * from './http/index.js';
+export * from './middleware/index.js';
 export * from './routing/index.js';
 export * from './server/index.js';

@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Config {
   quick: boolean;
+  /** CPUs of the machine (nproc). */
+  cpus: number;
   rounds: number;
   /** Seconds per measured wrk run. */
   seconds: number;

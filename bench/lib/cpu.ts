@@ -32,3 +32,58 @@ export function cpuTicks(pid: number): number {
 export function cpuTicksOf(pids: readonly number[]): Map<number, number> {
   return new Map(pids.map((pid) => [pid, cpuTicks(pid)]));
 }
+
+/** Busy ticks of the whole machine (all CPUs) from the first line of /proc/stat. */
+function machineBusyTicks(): number {
+  try {
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return user! + nice! + system! + irq! + softirq! + (steal ?? 0);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** utime+stime of this process, and cutime+cstime (its reaped children: wrk). */
+function selfTicks(): [number, number] {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [Number(f[11]) + Number(f[12]), Number(f[13]) + Number(f[14])];
+}
+
+export interface CpuWindow {
+  pids: readonly number[];
+  ticks: Map<number, number>;
+  busy: number;
+  self: [number, number];
+  at: bigint;
+}
+
+export interface CpuUsage {
+  /** Ticks each server pid used during the window. */
+  perPid: Map<number, number>;
+  /** Ticks used by processes that are neither the servers, this harness nor wrk. */
+  otherTicks: number;
+  /** otherTicks as a share of the machine's capacity over the window (all CPUs). */
+  otherShare: number;
+}
+
+export function cpuWindowStart(pids: readonly number[]): CpuWindow {
+  return { pids, ticks: cpuTicksOf(pids), busy: machineBusyTicks(), self: selfTicks(), at: process.hrtime.bigint() };
+}
+
+/** Call after the load generator was reaped, so its CPU time is in our cutime. */
+export function cpuWindowEnd(w: CpuWindow, cpus: number): CpuUsage {
+  const after = cpuTicksOf(w.pids);
+  const busy = machineBusyTicks();
+  const self = selfTicks();
+  const seconds = Number(process.hrtime.bigint() - w.at) / 1e9;
+  const perPid = new Map(w.pids.map((pid) => [pid, after.get(pid)! - w.ticks.get(pid)!]));
+  let servers = 0;
+  for (const t of perPid.values()) servers += t;
+  const otherTicks = Math.max(0, busy - w.busy - servers - (self[0] - w.self[0]) - (self[1] - w.self[1]));
+  return { perPid, otherTicks, otherShare: otherTicks / (seconds * ticksPerSecond() * cpus) };
+}

@@ -16,14 +16,12 @@ const trail: Handler = (_req, _res, depot) => (depot.get<string[]>('trail') ?? [
 
 describe('hoops and FlowCtrl', { timeout: 10_000 }, () => {
   test('hoops run root to leaf, then the goal; a sibling branch does not run', async () => {
-    const app = new Router()
-      .hoop(mark('root'))
-      .push(
-        new Router('a')
-          .hoop(mark('a'))
-          .push(new Router('b').hoop(mark('b')).hoop(mark('b2')).get(trail))
-          .push(new Router('c').hoop(mark('c')).get(trail)),
-      );
+    const app = new Router().hoop(mark('root')).push(
+      new Router('a')
+        .hoop(mark('a'))
+        .push(new Router('b').hoop(mark('b')).hoop(mark('b2')).get(trail))
+        .push(new Router('c').hoop(mark('c')).get(trail)),
+    );
     assert.equal((await TestClient.get('/a/b').send(app)).text(), 'root>a>b>b2');
     assert.equal((await TestClient.get('/a/c').send(app)).text(), 'root>a>c');
   });
@@ -38,10 +36,12 @@ describe('hoops and FlowCtrl', { timeout: 10_000 }, () => {
         if (typeof body === 'string') res.setBody(body.toUpperCase());
         assert.equal(await ctrl.callNext(), false, 'nothing left to run the second time');
       })
-      .push(new Router('x').get(async (_req, res) => {
-        await new Promise((r) => setImmediate(r));
-        res.status(202).text('made by goal');
-      }));
+      .push(
+        new Router('x').get(async (_req, res) => {
+          await new Promise((r) => setImmediate(r));
+          res.status(202).text('made by goal');
+        }),
+      );
     const res = await TestClient.get('/x').send(app);
     assert.equal(res.status, 202);
     assert.equal(res.text(), 'MADE BY GOAL');

@@ -150,7 +150,9 @@ describe('Request body', { timeout: 10_000 }, () => {
   );
 
   test('json parses the body; malformed JSON is a 400', async () => {
-    const ok = await TestClient.post('/json').json({ a: [1, 2], b: 'c' }).send(app);
+    const ok = await TestClient.post('/json')
+      .json({ a: [1, 2], b: 'c' })
+      .send(app);
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.json(), { got: { a: [1, 2], b: 'c' } });
 
@@ -162,7 +164,9 @@ describe('Request body', { timeout: 10_000 }, () => {
   test('text and bytes (read once, shared)', async () => {
     const text = await TestClient.post('/text').text('héllo').send(app);
     assert.equal(text.text(), 'text:héllo');
-    const bytes = await TestClient.post('/bytes').body(Buffer.from([1, 2, 3, 250])).send(app);
+    const bytes = await TestClient.post('/bytes')
+      .body(Buffer.from([1, 2, 3, 250]))
+      .send(app);
     assert.deepEqual(bytes.json(), { length: 4, same: true, first: 1, last: 250 });
   });
 
@@ -185,7 +189,9 @@ describe('Request body', { timeout: 10_000 }, () => {
   });
 
   test('default body limit is 64 KiB: exactly 64 KiB passes, one byte more is a 413 that closes', async () => {
-    const atLimit = await TestClient.post('/bytes').body(Buffer.alloc(64 * 1024, 7)).send(app);
+    const atLimit = await TestClient.post('/bytes')
+      .body(Buffer.alloc(64 * 1024, 7))
+      .send(app);
     assert.equal(atLimit.status, 200);
     assert.equal((atLimit.json() as { length: number }).length, 64 * 1024);
 
@@ -200,7 +206,9 @@ describe('Request body', { timeout: 10_000 }, () => {
     assert.equal((await TestClient.post('/small').text('0123456789').send(app)).text(), 'small:0123456789');
     assert.equal((await TestClient.post('/small').text('0123456789X').send(app)).status, 413);
 
-    const raised = await TestClient.post('/small-raised').body(Buffer.alloc(100 * 1024)).send(app);
+    const raised = await TestClient.post('/small-raised')
+      .body(Buffer.alloc(100 * 1024))
+      .send(app);
     assert.equal(raised.status, 200);
     assert.equal(raised.text(), `raised:${100 * 1024}`);
 

@@ -197,11 +197,7 @@ describe('goal return values', { timeout: 10_000 }, () => {
       return 'returned value';
     }),
   );
-  app.push(
-    new Router('hoop-return')
-      .hoop(() => 'a hoop return value is not rendered')
-      .get(() => undefined),
-  );
+  app.push(new Router('hoop-return').hoop(() => 'a hoop return value is not rendered').get(() => undefined));
 
   test('a value returned when nothing was written is rendered', async () => {
     const str = await TestClient.get('/string').send(app);
@@ -259,8 +255,14 @@ describe('sendFile', { timeout: 10_000 }, () => {
     assert.equal(res.header('accept-ranges'), 'bytes');
     assert.ok(res.header('etag'));
     assert.ok(res.header('last-modified'));
-    assert.equal((await TestClient.get('/files/data.json').send(app)).header('content-type'), 'application/json; charset=utf-8');
-    assert.equal((await TestClient.get('/files/page.html').send(app)).header('content-type'), 'text/html; charset=utf-8');
+    assert.equal(
+      (await TestClient.get('/files/data.json').send(app)).header('content-type'),
+      'application/json; charset=utf-8',
+    );
+    assert.equal(
+      (await TestClient.get('/files/page.html').send(app)).header('content-type'),
+      'text/html; charset=utf-8',
+    );
     const css = await TestClient.get('/files/with%20space.css').send(app);
     assert.equal(css.header('content-type'), 'text/css; charset=utf-8');
     assert.equal(css.text(), 'body{}');

@@ -37,6 +37,32 @@ export function compileRouter(root: RouterLike): Matcher {
   return (req) => cache.lookup(req.method, req.path) ?? walk(req);
 }
 
+function paramNamesOf(seg: CSeg): string[] {
+  switch (seg.tag) {
+    case STATIC:
+      return [];
+    case COMB:
+      return seg.wildMode === null ? [...seg.names] : [...seg.names, seg.wildName];
+    case WILD:
+      return [seg.wildName];
+    default:
+      return [seg.name];
+  }
+}
+
+/**
+ * A function building the params object from the captured values with an object
+ * literal: constant keys give every result of a route the same hidden class, where
+ * assigning computed keys one by one goes through V8's slow keyed stores. A name seen
+ * twice keeps its first position and takes the last value, like repeated assignment.
+ * The keys are JSON-quoted, so any name is safe in the generated source.
+ */
+function paramsFactory(names: readonly string[]): (values: readonly string[]) => Record<string, string> {
+  if (names.length === 0) return () => ({});
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ');
+  return new Function('v', `return { ${fields} };`) as (values: readonly string[]) => Record<string, string>;
+}
+
 function indexLeaves(node: CNode): void {
   const bare = (c: CNode) =>
     c.segs.length === 0 && c.hosts === null && c.fns === null && c.children.length === 0 && c.goal !== undefined;
@@ -102,6 +128,8 @@ function toNode(router: RouterLike, parent: CNode | null, ancestors: Set<RouterL
       : Object.freeze([...(parent?.hoops ?? []), ...parts.hoops]);
   node.bodyLimit = parts.bodyLimit ?? parent?.bodyLimit;
   node.goal = parts.goal;
+  node.paramNames = [...(parent?.paramNames ?? []), ...node.segs.flatMap(paramNamesOf)];
+  if (node.goal !== undefined) node.makeParams = paramsFactory(node.paramNames);
   ancestors.add(router);
   node.children = parts.children.map((child) => toNode(child, node, ancestors));
   ancestors.delete(router);
@@ -172,7 +200,7 @@ class Run {
       return {
         hoops: leaf.hoops,
         goal: leaf.goal!,
-        params: this.#params(),
+        params: this.#params(leaf),
         route: leaf.route,
         bodyLimit: leaf.bodyLimit,
       };
@@ -341,14 +369,19 @@ class Run {
     return i;
   }
 
-  #params(): Record<string, string> {
-    const params: Record<string, string> = {};
+  #params(leaf: CNode): Record<string, string> {
     const text = this.#text;
     const rows = this.#pSeg;
-    for (let i = 0; i < this.#plen; i++) {
+    const values = this.#pVal;
+    const count = this.#plen;
+    for (let i = 0; i < count; i++) {
       const row = rows[i]!;
-      params[this.#pName[i]!] = row >= 0 ? text.slice(this.#start[row]!, this.#end[row]!) : this.#pVal[i]!;
+      if (row >= 0) values[i] = text.slice(this.#start[row]!, this.#end[row]!);
     }
+    if (leaf.makeParams !== null && count === leaf.paramNames.length) return leaf.makeParams(values);
+    // Not expected (the stack always holds the leaf's names); the generic way is still right.
+    const params: Record<string, string> = {};
+    for (let i = 0; i < count; i++) params[this.#pName[i]!] = values[i]!;
     return params;
   }
 

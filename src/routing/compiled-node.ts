@@ -38,7 +38,7 @@ export class CSeg {
   constructor(seg: Segment) {
     switch (seg.kind) {
       case 'static':
-        this.text = seg.text;
+        this.text = flatten(seg.text);
         break;
       case 'param':
         this.tag = PARAM;
@@ -78,6 +78,15 @@ export class CSeg {
   }
 }
 
+/**
+ * The same text as a flat, internalized string. The parser builds literals piece by
+ * piece, which leaves V8 cons-strings; reading those char by char in the hot loop goes
+ * through an indirection every time. Using a string as a property key internalizes it.
+ */
+export function flatten(text: string): string {
+  return Object.keys({ [text]: 0 })[0] ?? text;
+}
+
 export class CNode {
   /** Required method, or null. A router with two different method filters gets one that never matches. */
   method: string | null = null;
@@ -99,6 +108,13 @@ export class CNode {
   hoops: readonly Handler[] = [];
   route = '/';
   bodyLimit: number | undefined = undefined;
+  /**
+   * The names of the params captured on the way root to here, in capture order. A match
+   * ending here leaves exactly these on the param stack (failed branches are rolled
+   * back), so the params object can be built by `makeParams` with fixed keys.
+   */
+  paramNames: readonly string[] = [];
+  makeParams: ((values: readonly string[]) => Record<string, string>) | null = null;
   /** Path segments this node's own patterns need at least; fewer left means they fail. */
   minRows = 0;
   /** Path segments this subtree can consume at most; more left means it cannot end there. */

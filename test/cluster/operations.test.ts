@@ -197,3 +197,22 @@ test('--log-file rotates at --log-max-size keeping --log-keep files, and SIGUSR1
   assert.match(fresh, /log file .* reopened \(SIGUSR1\)/);
   assert.match(fresh, /line 0 from \d+/);
 });
+
+test('the accessLog hoop writes through the merged log, tagged with the worker', async (t) => {
+  const port = await freePort();
+  const volley = new VolleyProcess([
+    'serve',
+    fixture('logged-app.ts'),
+    '--workers',
+    '1',
+    '--listen',
+    `127.0.0.1:${port}`,
+  ]);
+  t.after(() => volley.dispose());
+  await volley.ready();
+  const [pid] = [...volley.workerPids];
+  assert.equal(await (await fetch(`http://127.0.0.1:${port}/hello`)).text(), 'hi');
+  await fetch(`http://127.0.0.1:${port}/nope`);
+  await volley.waitFor(new RegExp(`\\[worker 1 ${pid}\\] GET /hello 200 2B [\\d.]+ms worker=1\\n`), 5000);
+  await volley.waitFor(new RegExp(`\\[worker 1 ${pid}\\] GET /nope 404 \\d+B`), 5000);
+});
