@@ -11,6 +11,7 @@ import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { adopt, type Started, start, stop, stopAll } from './lib/procs.js';
 import { entry, fixed, int, markdownTable, median, pct, ratio, sum } from './lib/stats.js';
 import { errorCount, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
+import { noiseNote } from './single.js';
 
 const WORKERS = 2;
 /** Volley's /status counts come with the heartbeat (every 1 s): wait this long after load. */
@@ -255,6 +256,12 @@ export function multiMarkdown(res: MultiResults): string {
       )}`,
     );
   }
+  const noise = Object.values(res.runs).flatMap((byLoad) =>
+    Object.values(byLoad)
+      .flat()
+      .map((r) => r.otherShare),
+  );
+  parts.push(noiseNote(noise));
   return parts.join('\n\n');
 }
 

@@ -6,7 +6,7 @@
 import { type Config, freePort, log, nodeCommand, rotated } from './lib/config.js';
 import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { type Started, start, stop } from './lib/procs.js';
-import { entry, fixed, int, markdownTable, median, ratio, spread } from './lib/stats.js';
+import { entry, fixed, int, markdownTable, median, pct, ratio, spread } from './lib/stats.js';
 import { errorCount, luaRequest, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
 
 export const FRAMEWORKS = [
@@ -139,24 +139,37 @@ export async function runSingle(cfg: Config): Promise<SingleResults> {
 
 export function singleMarkdown(res: SingleResults): string {
   const parts: string[] = [];
+  const noise: number[] = [];
   for (const s of res.scenarios) {
     const base = median(s.runs['node:http']!.map((r) => r.rps));
     const rows = FRAMEWORKS.filter((fw) => s.runs[fw.name]).map((fw) => {
       const runs = s.runs[fw.name]!;
       const rps = runs.map((r) => r.rps);
       const errors = runs.reduce((a, r) => a + errorCount(r), 0);
+      for (const r of runs) if (r.otherShare !== undefined) noise.push(r.otherShare);
       return [
         fw.name,
         int(median(rps)),
         spread(rps),
         fixed(median(runs.map((r) => r.p99Ms))),
         ratio(median(rps) / base),
+        pct(median(runs.map((r) => (r.serverCpuSeconds ?? Number.NaN) / r.seconds)), 0),
         String(errors),
       ];
     });
     parts.push(
-      `#### ${s.title}\n\n${markdownTable(['framework', 'req/s (median)', 'spread', 'p99 ms (median)', '× node:http', 'errors'], rows)}`,
+      `#### ${s.title}\n\n${markdownTable(['framework', 'req/s (median)', 'spread', 'p99 ms (median)', '× node:http', 'server CPU', 'errors'], rows)}`,
     );
   }
+  parts.push(noiseNote(noise));
   return parts.join('\n\n');
+}
+
+/** How much CPU unrelated processes took during the measured runs. */
+export function noiseNote(shares: number[]): string {
+  if (shares.length === 0) return '';
+  return (
+    `Other processes on the machine used a median ${pct(median(shares))} (max ${pct(Math.max(...shares))}) ` +
+    'of its total CPU during these runs (from /proc/stat, minus the servers, wrk and the harness).'
+  );
 }
