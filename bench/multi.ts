@@ -11,7 +11,7 @@ import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { adopt, type Started, start, stop, stopAll } from './lib/procs.js';
 import { entry, fixed, int, markdownTable, median, pct, ratio, sum } from './lib/stats.js';
 import { errorCount, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
-import { noiseNote } from './single.js';
+import { noiseNote, quietest } from './single.js';
 
 const WORKERS = 2;
 /** Volley's /status counts come with the heartbeat (every 1 s): wait this long after load. */
@@ -164,20 +164,26 @@ export async function runMulti(cfg: Config): Promise<MultiResults> {
       for (const l of LOADS) {
         const line: string[] = [];
         for (const s of rotated(live, r)) {
-          const before = await snapshot(s);
-          const pids = [
-            before.primary.pid,
-            ...before.workers.map((w) => w.pid).filter((p) => p !== before.primary.pid),
-          ];
-          const window = cpuWindowStart(pids);
-          const res = await load(s, l.headers, cfg.seconds);
-          const usage = cpuWindowEnd(window, cfg.cpus);
-          s.lastLoadEnd = Date.now();
-          const delta = (pid: number) => usage.perPid.get(pid)!;
-          const primaryTicks = delta(before.primary.pid);
-          const workerTicks = sum(pids.filter((p) => p !== before.primary.pid).map(delta));
-          const run: Run = { wrk: res, primaryTicks, workerTicks, otherShare: usage.otherShare };
-          pending.set(s, { run, before });
+          const run = await quietest(cfg, `${s.def.name} ${l.key}`, async () => {
+            const before = await snapshot(s);
+            const primary = before.primary.pid;
+            const pids = [primary, ...before.workers.map((w) => w.pid).filter((p) => p !== primary)];
+            const window = cpuWindowStart(pids);
+            const res = await load(s, l.headers, cfg.seconds);
+            const usage = cpuWindowEnd(window, cfg.cpus);
+            s.lastLoadEnd = Date.now();
+            const workerTicks = sum(pids.filter((p) => p !== primary).map((p) => usage.perPid.get(p)!));
+            const attempt: Run = {
+              wrk: res,
+              primaryTicks: usage.perPid.get(primary)!,
+              workerTicks,
+              otherShare: usage.otherShare,
+            };
+            // Its per-worker request counts are filled in by the next snapshot of this server.
+            pending.set(s, { run: attempt, before });
+            return attempt;
+          });
+          const res = run.wrk;
           entry(
             entry(out.runs, s.def.name, () => ({})),
             l.key,

@@ -33,15 +33,20 @@ const { values } = parseArgs({
     connections: { type: 'string' },
     out: { type: 'string', default: 'dist/bench/results.md' },
     'no-pin': { type: 'boolean', default: false },
+    'max-noise': { type: 'string' },
+    retries: { type: 'string', default: '2' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
   console.log(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}] [--rounds N] [--duration S]
-                       [--connections C] [--no-pin] [--out FILE.md]
+                       [--connections C] [--no-pin] [--max-noise PCT [--retries N]] [--out FILE.md]
   --quick     2 rounds x 2 s (about 2.5 minutes) instead of 5 rounds x 5 s (about 10 minutes)
-  --no-pin    do not pin single-process servers and wrk to separate CPUs with taskset`);
+  --no-pin    do not pin single-process servers and wrk to separate CPUs with taskset
+  --max-noise measure a run again (up to --retries times, default 2; the quietest run is kept)
+              when other processes used more than PCT% of the machine's CPU during it
+  --out       markdown results (default dist/bench/results.md; raw runs go next to it as .json)`);
   process.exit(0);
 }
 
@@ -80,7 +85,9 @@ const cfg: Config = {
   warmupSeconds: quick ? 1 : 2,
   connections: Number(values.connections ?? 64),
   serverCpu: pin ? String(cpus - 1) : undefined,
-  loadCpu: pin ? `0-${cpus - 2}` : undefined,
+  loadCpu: pin ? (cpus === 2 ? '0' : `0-${cpus - 2}`) : undefined,
+  maxNoise: values['max-noise'] === undefined ? undefined : Number(values['max-noise']) / 100,
+  retries: Number(values.retries),
   routerRounds: quick ? 5 : 15,
   routerSampleMs: quick ? 100 : 200,
 };

@@ -16,6 +16,10 @@ export interface Config {
   serverCpu: string | undefined;
   /** CPU for wrk in the single-process section, or undefined when not pinning. */
   loadCpu: string | undefined;
+  /** Measure a run again when other processes took more than this share of the machine. */
+  maxNoise: number | undefined;
+  /** At most this many extra attempts per run (with maxNoise). */
+  retries: number;
   routerRounds: number;
   routerSampleMs: number;
 }

@@ -1,5 +1,5 @@
 /**
- * The `volley` command: `serve` runs the supervisor; `status`, `reload`, `stop` and `scale`
+ * The `volley` command: `serve` runs the supervisor; `status`, `reload`, `stop`, `scale` and `top`
  * talk to a running primary through its admin endpoint.
  */
 import { existsSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { UsageError, VolleyError } from '../errors.js';
 import { parseAddress } from '../server/address.js';
 import { callAdmin } from './admin-client.js';
 import { formatStatusTable } from './status-table.js';
+import { topCommand } from './top.js';
 
 const USAGE = `volley ${VERSION}
 
@@ -20,6 +21,7 @@ Usage:
   volley reload [--admin ADDR]          rolling reload (new workers load the app anew)
   volley stop   [--admin ADDR]          graceful stop
   volley scale N [--admin ADDR]         change the number of workers
+  volley top    [--admin ADDR]          live view of the workers (q to quit; --interval MS, default 1000)
 
 serve options:
   --listen ADDR            host:port, [v6]:port or unix:/path (repeatable; default 0.0.0.0:$PORT or 0.0.0.0:7878)
@@ -172,6 +174,8 @@ async function main(argv: string[]): Promise<number> {
     case 'stop':
     case 'scale':
       return control(command, rest);
+    case 'top':
+      return topCommand(rest);
     case '--version':
     case '-v':
       console.log(VERSION);

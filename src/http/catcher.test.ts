@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { VolleyError } from '../errors.js';
 import { Router } from '../routing/index.js';
 import { Catcher } from './catcher.js';
 import type { Request } from './request.js';
@@ -282,6 +283,8 @@ describe('StatusError', () => {
     assert.equal(err.code, 'VOLLEY_ERR_STATUS');
     assert.equal(err.message, '404 Not Found: no user 7');
     assert.ok(err instanceof Error);
+    assert.ok(err instanceof VolleyError);
+    assert.equal(err.name, 'StatusError');
     assert.throws(() => new StatusError(200), RangeError);
     assert.throws(() => new StatusError(600), RangeError);
     assert.equal(new StatusError(499, undefined, { brief: 'Client Closed' }).message, '499 Client Closed');

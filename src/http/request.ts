@@ -170,7 +170,8 @@ export class Request {
     if (this.#body) throw new Error('the request body was already read as bytes; a multipart form cannot be parsed');
     this.#streamed = true;
     const form = new FormData();
-    (this.uploads ??= []).push(form);
+    this.uploads ??= [];
+    this.uploads.push(form);
     try {
       await parseMultipart(this.raw, this.bodyLimit, form);
     } catch (err) {

@@ -1,22 +1,24 @@
 import { STATUS_CODES } from 'node:http';
+import { VolleyError } from '../errors.js';
 
 /**
  * An HTTP error a handler throws (or a hoop sets) to answer with a 4xx/5xx status.
  * `brief` is safe to show to clients; `detail` too; `cause` is logged, never sent.
+ * Its `code` is always 'VOLLEY_ERR_STATUS'; branch on `status`.
  */
-export class StatusError extends Error {
+export class StatusError extends VolleyError {
   readonly status: number;
   readonly brief: string;
   readonly detail: string | undefined;
-  readonly code = 'VOLLEY_ERR_STATUS';
 
   constructor(status: number, detail?: string, options?: { brief?: string; cause?: unknown }) {
     if (!Number.isInteger(status) || status < 400 || status > 599) {
       throw new RangeError(`StatusError needs a 4xx or 5xx status, got ${status}`);
     }
     const brief = options?.brief ?? STATUS_CODES[status] ?? 'Error';
-    super(detail ? `${status} ${brief}: ${detail}` : `${status} ${brief}`, { cause: options?.cause });
-    this.name = 'StatusError';
+    super('VOLLEY_ERR_STATUS', detail ? `${status} ${brief}: ${detail}` : `${status} ${brief}`, {
+      cause: options?.cause,
+    });
     this.status = status;
     this.brief = brief;
     this.detail = detail;

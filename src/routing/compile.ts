@@ -1,5 +1,5 @@
 import * as C from './compiled-node.js';
-import { CNode, CSeg, type Dispatch } from './compiled-node.js';
+import { CNode, CSeg, type Dispatch, type ParamsFactory } from './compiled-node.js';
 import { buildDispatch } from './dispatch.js';
 import type { FnFilter, HostFilter } from './filters.js';
 import { charsMatch } from './path-pattern.js';
@@ -18,9 +18,12 @@ import type { Matcher, Request, RouteMatch } from './types.js';
  * - each node's children are indexed by literal segments and method (dispatch.ts), so a
  *   lookup tries only the children that can match, still in insertion order;
  * - the path is split into (string, start, end) views in reused buffers, literals are
- *   compared with startsWith at an offset and params are recorded as segment indexes on
- *   a reused stack, so a lookup allocates only the params object and the result (plus
+ *   compared in place (`indexOf(literal, start) === start` after checking width and
+ *   first char: a native compare, measured faster here than a JS loop, startsWith or
+ *   generated per-literal functions) and params are recorded as segment indexes on a
+ *   reused stack, so a lookup allocates only the params object and the result (plus
  *   the strings a regex, comb or wildcard must produce, and decoded segments);
+ * - the params object is built by a per-route function with constant keys;
  * - regexes are compiled once, when the pattern is parsed;
  * - when the answer can only depend on method and path, paths made of literals are
  *   answered from a table computed by the matcher itself (static-cache.ts).
@@ -28,13 +31,15 @@ import type { Matcher, Request, RouteMatch } from './types.js';
 export function compileRouter(root: RouterLike): Matcher {
   const top = toNode(root, null, new Set());
   const run = new Run(top);
-  // A custom filter could call the matcher again while a lookup is running; that nested
-  // call gets its own buffers instead of clobbering ours.
-  const walk: Matcher = (req) => (run.busy ? new Run(top).match(req) : run.match(req));
-  if (usesRequestFilters(top)) return walk;
-  const cache = StaticCache.build(top, methodsOf(top), (method, path) => walk({ method, path } as Request));
-  if (cache.size === 0) return walk;
-  return (req) => cache.lookup(req.method, req.path) ?? walk(req);
+  if (usesRequestFilters(top)) {
+    // User code (host and custom filters) runs during a lookup: it may throw, or call the
+    // matcher again; a nested call gets its own buffers instead of clobbering ours.
+    return (req) => (run.busy ? new Run(top).guardedMatch(req) : run.guardedMatch(req));
+  }
+  // Otherwise a lookup runs no user code, so it can neither throw midway nor re-enter.
+  const cache = StaticCache.build(top, methodsOf(top), (method, path) => run.match({ method, path } as Request));
+  if (cache.size > 0) run.cache = cache;
+  return (req) => run.match(req);
 }
 
 function paramNamesOf(seg: CSeg): string[] {
@@ -57,10 +62,12 @@ function paramNamesOf(seg: CSeg): string[] {
  * twice keeps its first position and takes the last value, like repeated assignment.
  * The keys are JSON-quoted, so any name is safe in the generated source.
  */
-function paramsFactory(names: readonly string[]): (values: readonly string[]) => Record<string, string> {
+function paramsFactory(names: readonly string[]): ParamsFactory {
   if (names.length === 0) return () => ({});
-  const fields = names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ');
-  return new Function('v', `return { ${fields} };`) as (values: readonly string[]) => Record<string, string>;
+  // Value i is segment rows[i] of the text (a view), or vals[i] when rows[i] is -1.
+  const value = (i: number) => `(rows[${i}] >= 0 ? text.slice(starts[rows[${i}]], ends[rows[${i}]]) : vals[${i}])`;
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: ${value(i)}`).join(', ');
+  return new Function('text', 'starts', 'ends', 'rows', 'vals', `return { ${fields} };`) as ParamsFactory;
 }
 
 function indexLeaves(node: CNode): void {
@@ -78,7 +85,8 @@ function indexLeaves(node: CNode): void {
       byMethod.set(child.method, child);
     }
   }
-  node.leafByMethod = byMethod;
+  node.leafMethods = [...byMethod.keys()];
+  node.leafNodes = [...byMethod.values()];
   node.leafOther = other;
 }
 
@@ -112,10 +120,10 @@ function toNode(router: RouterLike, parent: CNode | null, ancestors: Set<RouterL
         node.method = node.method === null || node.method === f.method ? f.method : '\0never';
         break;
       case 'host':
-        (node.hosts ??= []).push(f);
+        node.hosts = [...(node.hosts ?? []), f];
         break;
       case 'fn':
-        (node.fns ??= []).push(f);
+        node.fns = [...(node.fns ?? []), f];
         break;
     }
   }
@@ -182,28 +190,43 @@ class Run {
     this.#root = root;
   }
 
+  /** Answers for paths made of literals, when the tree has no host or custom filter. */
+  cache: StaticCache | null = null;
+
+  /** A lookup that runs no user code (no host or custom filter in the tree). */
   match(req: Request): RouteMatch | 404 | 405 {
+    const method = req.method;
+    const path = req.path;
+    if (this.cache !== null) {
+      const hit = this.cache.lookup(method, path);
+      if (hit !== undefined) return hit;
+    }
+    this.#method = method;
+    this.#split(path);
+    this.#plen = 0;
+    this.#onceEnded = false;
+    const root = this.#root;
+    let leaf: CNode | null = null;
+    if (root.method === null || root.method === method) {
+      const row = this.#enter(root, 0, 0);
+      if (row >= 0) leaf = this.#walk(root, row);
+    }
+    if (leaf === null) return this.#onceEnded ? 405 : 404;
+    return {
+      hoops: leaf.hoops,
+      goal: leaf.goal!,
+      params: this.#params(leaf),
+      route: leaf.route,
+      bodyLimit: leaf.bodyLimit,
+    };
+  }
+
+  /** A lookup that may run user code: marks the buffers busy and keeps the request for the filters. */
+  guardedMatch(req: Request): RouteMatch | 404 | 405 {
     this.busy = true;
     try {
       this.#req = req;
-      this.#method = req.method;
-      this.#split(req.path);
-      this.#plen = 0;
-      this.#onceEnded = false;
-      const root = this.#root;
-      let leaf: CNode | null = null;
-      if (root.method === null || root.method === this.#method) {
-        const row = this.#enter(root, 0, 0);
-        if (row >= 0) leaf = this.#walk(root, row);
-      }
-      if (leaf === null) return this.#onceEnded ? 405 : 404;
-      return {
-        hoops: leaf.hoops,
-        goal: leaf.goal!,
-        params: this.#params(leaf),
-        route: leaf.route,
-        bodyLimit: leaf.bodyLimit,
-      };
+      return this.match(req);
     } finally {
       this.#req = null;
       this.busy = false;
@@ -213,10 +236,12 @@ class Run {
   /** `node` passed its filters with the cursor now at `row`: children first, then its goal. */
   #walk(node: CNode, row: number): CNode | null {
     const dispatch = node.dispatch;
-    if (node.leafByMethod !== null) {
+    const leafMethods = node.leafMethods;
+    if (leafMethods !== null) {
       if (row >= this.#n) {
-        const leaf = node.leafByMethod.get(this.#method) ?? node.leafOther;
-        if (leaf !== null) return leaf;
+        const method = this.#method;
+        for (let i = 0; i < leafMethods.length; i++) if (leafMethods[i] === method) return node.leafNodes[i]!;
+        if (node.leafOther !== null) return node.leafOther;
       }
     } else if (dispatch !== null) {
       const list = this.#select(dispatch, row);
@@ -262,7 +287,7 @@ class Run {
           const first = str.charCodeAt(start);
           for (let k = 0; k < bucket.length; k++) {
             const lit = bucket[k]!;
-            if (lit.first === first && sameText(str, start, lit.key)) {
+            if (lit.first === first && str.indexOf(lit.key, start) === start) {
               next = lit.target;
               break;
             }
@@ -285,8 +310,8 @@ class Run {
     if (node.hosts !== null && !allPass(node.hosts, this.#req!)) return -1;
     const segs = node.segs;
     for (let i = 0; i < segs.length; i++) {
-      if ((verified & (1 << i)) !== 0) row++;
-      else if ((row = this.#segment(segs[i]!, row)) < 0) return -1;
+      row = (verified & (1 << i)) !== 0 ? row + 1 : this.#segment(segs[i]!, row);
+      if (row < 0) return -1;
     }
     if (node.fns !== null && !allPass(node.fns, this.#req!)) return -1;
     return row;
@@ -302,7 +327,7 @@ class Run {
     const end = this.#end[row]!;
     if (tag === STATIC) {
       const text = seg.text;
-      return end - start === text.length && sameText(str, start, text) ? row + 1 : -1;
+      return end - start === text.length && str.indexOf(text, start) === start ? row + 1 : -1;
     }
     if (tag === PARAM) {
       this.#pushSeg(seg.name, row);
@@ -370,18 +395,16 @@ class Run {
   }
 
   #params(leaf: CNode): Record<string, string> {
-    const text = this.#text;
-    const rows = this.#pSeg;
-    const values = this.#pVal;
     const count = this.#plen;
-    for (let i = 0; i < count; i++) {
-      const row = rows[i]!;
-      if (row >= 0) values[i] = text.slice(this.#start[row]!, this.#end[row]!);
+    if (leaf.makeParams !== null && count === leaf.paramNames.length) {
+      return leaf.makeParams(this.#text, this.#start, this.#end, this.#pSeg, this.#pVal);
     }
-    if (leaf.makeParams !== null && count === leaf.paramNames.length) return leaf.makeParams(values);
     // Not expected (the stack always holds the leaf's names); the generic way is still right.
     const params: Record<string, string> = {};
-    for (let i = 0; i < count; i++) params[this.#pName[i]!] = values[i]!;
+    for (let i = 0; i < count; i++) {
+      const row = this.#pSeg[i]!;
+      params[this.#pName[i]!] = row >= 0 ? this.#text.slice(this.#start[row]!, this.#end[row]!) : this.#pVal[i]!;
+    }
     return params;
   }
 
@@ -429,15 +452,6 @@ class Run {
     this.#start = start;
     this.#end = end;
   }
-}
-
-/**
- * Does `str` hold `key` at `start`? The caller has checked there is room. A plain loop:
- * the JIT inlines it, where String#startsWith is a builtin call with argument checks.
- */
-function sameText(str: string, start: number, key: string): boolean {
-  for (let i = key.length - 1; i >= 0; i--) if (str.charCodeAt(start + i) !== key.charCodeAt(i)) return false;
-  return true;
 }
 
 function allPass(filters: readonly (HostFilter | FnFilter)[], req: Request): boolean {

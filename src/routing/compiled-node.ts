@@ -87,6 +87,15 @@ export function flatten(text: string): string {
   return Object.keys({ [text]: 0 })[0] ?? text;
 }
 
+/** Builds the params object from the param stack: see paramsFactory in compile.ts. */
+export type ParamsFactory = (
+  text: string,
+  starts: Int32Array,
+  ends: Int32Array,
+  rows: Int32Array,
+  vals: readonly string[],
+) => Record<string, string>;
+
 export class CNode {
   /** Required method, or null. A router with two different method filters gets one that never matches. */
   method: string | null = null;
@@ -99,9 +108,11 @@ export class CNode {
   /**
    * Set when every child is a bare leaf (a goal and at most a method filter, as `.get(h)`
    * makes): such children match only at the end of the path, and then the first one whose
-   * method fits wins, which this map gives directly (`leafOther`: first without method).
+   * method fits wins: leafNodes[i] for leafMethods[i], else `leafOther` (the first leaf
+   * without a method). A short array scan beats a Map for the usual one to four methods.
    */
-  leafByMethod: Map<string, CNode> | null = null;
+  leafMethods: string[] | null = null;
+  leafNodes: CNode[] = [];
   leafOther: CNode | null = null;
   goal: Handler | undefined = undefined;
   /** Hoops root to here (shared, frozen: the same array for every match of this node). */
@@ -114,7 +125,7 @@ export class CNode {
    * back), so the params object can be built by `makeParams` with fixed keys.
    */
   paramNames: readonly string[] = [];
-  makeParams: ((values: readonly string[]) => Record<string, string>) | null = null;
+  makeParams: ParamsFactory | null = null;
   /** Path segments this node's own patterns need at least; fewer left means they fail. */
   minRows = 0;
   /** Path segments this subtree can consume at most; more left means it cannot end there. */

@@ -92,7 +92,9 @@ function bySegment(items: readonly Entry[], d: number, budget: Budget): Dispatch
   for (const [key, group] of groups) {
     const entry = new LitEntry(key, build(group, d + 1, budget));
     while (dispatch.byLength.length <= key.length) dispatch.byLength.push(undefined);
-    (dispatch.byLength[key.length] ??= []).push(entry);
+    const bucket = dispatch.byLength[key.length] ?? [];
+    bucket.push(entry);
+    dispatch.byLength[key.length] = bucket;
   }
   dispatch.other = build(other, d + 1, budget);
   // With no segment at d there is none after it either: only the method can still narrow.

@@ -77,7 +77,7 @@ export class FnFilter {
     this.fn = fn;
   }
   test(req: Request): boolean {
-    return this.fn(req) === true;
+    return Boolean(this.fn(req));
   }
   toString(): string {
     return `fn:${this.fn.name || 'anonymous'}`;

@@ -99,12 +99,18 @@ class Parser {
     for (;;) {
       while (this.#i < src.length && src[this.#i] === '/') this.#i++;
       if (this.#i >= src.length) break;
-      if (this.#wildAt >= 0) this.#fail(this.#i, 'a wildcard must be the last part of the pattern');
+      if (this.#wildAt >= 0) this.#afterWildcard(this.#i);
       const start = this.#i;
       segments.push(this.#segment());
       texts.push(src.slice(start, this.#i));
     }
     return { source: src, segments, label: texts.join('/') };
+  }
+
+  /** Something follows a wildcard at `at`: say whether it is a second wildcard or anything else. */
+  #afterWildcard(at: number): never {
+    if (this.#src.startsWith('{*', at)) this.#fail(at, 'only one wildcard is allowed in a pattern');
+    this.#fail(at, 'a wildcard must be the last part of the pattern');
   }
 
   /** One segment, up to the next '/' or the end. */
@@ -116,10 +122,7 @@ class Parser {
     while (this.#i < src.length && src[this.#i] !== '/') {
       const at = this.#i;
       const c = src[at]!;
-      if (this.#wildAt >= 0) {
-        if (c === '{' && src[at + 1] === '*') this.#fail(at, 'only one wildcard is allowed in a pattern');
-        this.#fail(at, 'a wildcard must be the last part of the pattern');
-      }
+      if (this.#wildAt >= 0) this.#afterWildcard(at);
       if ((c === '{' || c === '}') && src[at + 1] === c) {
         lit += c;
         this.#i += 2;

@@ -6,8 +6,8 @@
  *
  * Both routers get the same routes and answer the same lookups (checked first). Each
  * round times every (router, lookup set) pair for a fixed time, alternating routers so
- * drift (JIT, thermal, GC) hits both alike; the medians over rounds are printed with
- * their ratio. Lookups return params in both, so the work compared is the same.
+ * drift (JIT, thermal, GC) hits both alike; time is CPU time of this process, so a busy
+ * machine skews less. The medians over rounds are printed with their ratio. Lookups return params in both, so the work compared is the same.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -100,18 +100,26 @@ const runners = {
   },
 };
 
-/** Lookups per second over about `sampleMs`. */
+/**
+ * Lookups per CPU second over about `sampleMs` of CPU time. CPU time rather than wall
+ * time, so that other processes competing for the cores do not count against whichever
+ * router happened to be running.
+ */
 function sample(run: (set: Lookup[]) => void, set: Lookup[]): number {
   let lookups = 0;
-  const start = process.hrtime.bigint();
-  const until = start + BigInt(sampleMs * 1e6);
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
+  const start = cpu();
+  const until = start + sampleMs * 1000;
   let now = start;
   while (now < until) {
     for (let k = 0; k < 50; k++) run(set);
     lookups += 50 * set.length;
-    now = process.hrtime.bigint();
+    now = cpu();
   }
-  return lookups / (Number(now - start) / 1e9);
+  return lookups / ((now - start) / 1e6);
 }
 
 const median = (xs: number[]) => {
@@ -127,7 +135,11 @@ for (let round = 0; round < rounds; round++) {
   for (const [setName, set] of Object.entries(sets)) {
     const order = round % 2 === 0 ? Object.entries(runners) : Object.entries(runners).reverse();
     for (const [name, run] of order) {
-      ((results[setName] ??= {})[name] ??= []).push(sample(run, set));
+      const bySet = results[setName] ?? {};
+      results[setName] = bySet;
+      const samples = bySet[name] ?? [];
+      bySet[name] = samples;
+      samples.push(sample(run, set));
     }
   }
 }

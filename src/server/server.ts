@@ -1,10 +1,19 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
-import { Service } from '../http/service.js';
+import { kRoute, Service } from '../http/service.js';
 import type { Router } from '../routing/index.js';
 import type { Listener } from './listener.js';
 
+/** Sees every request: for metrics. Only costs anything when given. */
+export interface RequestObserver {
+  started(): void;
+  /** `route` is the matched pattern (never the raw path), undefined on 404/405. */
+  finished(method: string, route: string | undefined, status: number, seconds: number): void;
+}
+
 export interface ServerOptions {
+  /** Called at the start and end of every request (volley serve workers use it for metrics). */
+  observer?: RequestObserver;
   /** Max size of the request line plus headers; larger requests get 431. Default 16 KiB. */
   maxHeaderSize?: number;
   /** Time allowed to receive the complete request headers. Default 20 s. */
@@ -44,6 +53,7 @@ export class Server {
   #bound: Bound[] = [];
   #draining = false;
   #requests = 0;
+  #serving = false;
   #stopped: Promise<void> | undefined;
   #resolveReady!: (addresses: BoundAddress[]) => void;
   #rejectReady!: (err: unknown) => void;
@@ -85,24 +95,22 @@ export class Server {
       app instanceof Service ? app : 'handle' in app ? (app as unknown as Service) : new Service(app as Router);
     service.compile();
     const handle = service.handle;
+    const observer = this.#options.observer;
+    if (observer) service.recordRoutes = true;
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       // While draining, every response closes its connection instead of keeping it alive.
       if (this.#draining) res.shouldKeepAlive = false;
       this.#requests++;
+      if (observer) observe(observer, req, res);
       handle(req, res);
     };
     const closed: Promise<void>[] = [];
+    const httpOptions = nodeServerOptions(this.#options);
+    this.#serving = true;
     try {
       for (const listener of this.#listeners) {
-        const server = http.createServer(
-          {
-            maxHeaderSize: this.#options.maxHeaderSize ?? 16 * 1024,
-            headersTimeout: this.#options.headersTimeout ?? 20_000,
-            requestTimeout: this.#options.requestTimeout ?? 60_000,
-            keepAliveTimeout: this.#options.keepAliveTimeout ?? 5_000,
-          },
-          onRequest,
-        );
+        if (this.#draining) break;
+        const server = http.createServer(httpOptions, onRequest);
         const bound: Bound = { server, sockets: new Set(), listener };
         server.on('connection', (socket: Socket) => {
           bound.sockets.add(socket);
@@ -119,6 +127,7 @@ export class Server {
       throw err;
     }
     this.#resolveReady(this.addresses());
+    // stopGraceful() came while the listeners were being bound: it waited for ready().
     await Promise.all(closed);
   }
 
@@ -142,6 +151,10 @@ export class Server {
     if (this.#stopped) return this.#stopped;
     this.#draining = true;
     this.#stopped = (async () => {
+      // Called while serve() is still binding: let it finish (it binds nothing more once
+      // draining), so every listener it bound is closed below. Never served: nothing to stop.
+      if (!this.#serving) return;
+      await this.#ready.catch(() => undefined);
       const start = Date.now();
       const deadline = start + timeoutMs;
       // A connection idle when the drain starts may be about to carry the client's next
@@ -164,7 +177,11 @@ export class Server {
         }
         await new Promise((r) => setTimeout(r, 20));
       }
-      for (const { server } of this.#bound) server.closeAllConnections();
+      for (const { server, sockets } of this.#bound) {
+        server.closeAllConnections();
+        // Connections Node's HTTP server no longer tracks (upgraded ones) must go too.
+        for (const socket of sockets) socket.destroy();
+      }
       await Promise.all(closing);
     })();
     return this.#stopped;
@@ -180,6 +197,35 @@ export class Server {
     for (const { sockets } of this.#bound) n += sockets.size;
     return n;
   }
+}
+
+function observe(observer: RequestObserver, req: IncomingMessage, res: ServerResponse): void {
+  const start = process.hrtime.bigint();
+  observer.started();
+  res.once('close', () => {
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    observer.finished(req.method ?? 'GET', (res as { [kRoute]?: string })[kRoute], res.statusCode, seconds);
+  });
+}
+
+/**
+ * Node's server options from ours. Node checks the headers and request timeouts only every
+ * `connectionsCheckingInterval` (30 s by default), so a 20 s headers timeout could let a slow
+ * client hold a connection for 50 s; check often enough that the timeouts mean what they say.
+ */
+function nodeServerOptions(options: ServerOptions): http.ServerOptions {
+  const requestTimeout = options.requestTimeout ?? 60_000;
+  let headersTimeout = options.headersTimeout ?? 20_000;
+  // Node refuses a headers timeout longer than the request timeout.
+  if (requestTimeout > 0 && headersTimeout > requestTimeout) headersTimeout = requestTimeout;
+  const shortest = Math.min(...[headersTimeout, requestTimeout].filter((ms) => ms > 0), 4000);
+  return {
+    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeout ?? 5_000,
+    connectionsCheckingInterval: Math.max(10, Math.floor(shortest / 4)),
+  };
 }
 
 /**

@@ -52,10 +52,22 @@ describe('listeners', { timeout: 20_000 }, () => {
 
   test('two Servers in one process share a port with { reusePort: true } and both serve', async (t) => {
     const first = new Server(new TcpListener('127.0.0.1:0', { reusePort: true }));
-    const [bound] = (await start(t, first, new Router().get(() => 'first'))).addresses;
+    const [bound] = (
+      await start(
+        t,
+        first,
+        new Router().get(() => 'first'),
+      )
+    ).addresses;
     const port = bound!.port!;
     const second = new Server(new TcpListener(`127.0.0.1:${port}`, { reusePort: true }));
-    const [again] = (await start(t, second, new Router().get(() => 'second'))).addresses;
+    const [again] = (
+      await start(
+        t,
+        second,
+        new Router().get(() => 'second'),
+      )
+    ).addresses;
     assert.equal(again!.port, port);
     // The kernel spreads new connections over both sockets by hashing the client's port:
     // keep connecting until each server has answered (bounded, 2^-n chance of one-sidedness).
