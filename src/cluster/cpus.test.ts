@@ -18,7 +18,9 @@ test('cgroup v2 cpu.max: a quota rounds up, "max" means none', (t) => {
   const a = fakeCgroup({ 'cpu.max': '250000 100000\n' });
   const b = fakeCgroup({ 'cpu.max': 'max 100000\n' });
   const c = fakeCgroup({ 'cpu.max': '50000 100000\n' });
-  t.after(() => [a, b, c].forEach((d) => rmSync(d, { recursive: true })));
+  t.after(() => {
+    for (const d of [a, b, c]) rmSync(d, { recursive: true });
+  });
   assert.equal(cgroupCpuLimit(a), 3);
   assert.equal(cgroupCpuLimit(b), undefined);
   assert.equal(cgroupCpuLimit(c), 1);
@@ -27,7 +29,9 @@ test('cgroup v2 cpu.max: a quota rounds up, "max" means none', (t) => {
 test('cgroup v1 cfs quota and period', (t) => {
   const a = fakeCgroup({ 'cpu/cpu.cfs_quota_us': '200000', 'cpu/cpu.cfs_period_us': '100000' });
   const b = fakeCgroup({ 'cpu,cpuacct/cpu.cfs_quota_us': '-1', 'cpu,cpuacct/cpu.cfs_period_us': '100000' });
-  t.after(() => [a, b].forEach((d) => rmSync(d, { recursive: true })));
+  t.after(() => {
+    for (const d of [a, b]) rmSync(d, { recursive: true });
+  });
   assert.equal(cgroupCpuLimit(a), 2);
   assert.equal(cgroupCpuLimit(b), undefined);
 });
