@@ -10,7 +10,7 @@
  * Run from the repository root; loopback only; every process it starts is stopped by pid.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from './lib/config.js';
@@ -18,9 +18,9 @@ import { log } from './lib/config.js';
 import { installCleanup, stopAll } from './lib/procs.js';
 import { cleanupScripts } from './lib/wrk.js';
 import { machine } from './machine.js';
-import { multiMarkdown, multiTargets, runMulti } from './multi.js';
-import { routerMarkdown, runRouter } from './router.js';
-import { runSingle, singleMarkdown } from './single.js';
+import { type MultiResults, multiMarkdown, multiTargets, runMulti } from './multi.js';
+import { type RouterResults, routerMarkdown, runRouter } from './router.js';
+import { runSingle, type SingleResults, singleMarkdown } from './single.js';
 
 const SECTIONS = ['single', 'router', 'multi'] as const;
 
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     connections: { type: 'string' },
     out: { type: 'string', default: 'dist/bench/results.md' },
+    render: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
     'max-noise': { type: 'string' },
     retries: { type: 'string', default: '2' },
@@ -46,6 +47,7 @@ if (values.help) {
   --no-pin    do not pin single-process servers and wrk to separate CPUs with taskset
   --max-noise measure a run again (up to --retries times, default 2; the quietest run is kept)
               when other processes used more than PCT% of the machine's CPU during it
+  --render F  print the markdown of a saved run (F is the .json next to an --out file) and exit
   --out       markdown results (default dist/bench/results.md; raw runs go next to it as .json)`);
   process.exit(0);
 }
@@ -94,77 +96,113 @@ const cfg: Config = {
 
 installCleanup();
 
-async function main(): Promise<void> {
-  const m = machine();
-  const started = Date.now();
-  log(
-    `volley bench: ${cfg.rounds} rounds x ${cfg.seconds} s, ${cfg.connections} connections, ` +
-      `${pin ? `servers on CPU ${cfg.serverCpu}, wrk on CPU ${cfg.loadCpu}` : 'no CPU pinning'}; sections: ${[...only].join(', ')}`,
-  );
+interface Raw {
+  machine: ReturnType<typeof machine>;
+  config: Config;
+  seconds?: number;
+  single?: SingleResults;
+  router?: RouterResults;
+  multi?: MultiResults;
+}
+
+/** The markdown report of a run (also from a saved .json with --render). */
+function render(raw: Raw): string {
+  const { machine: m, config: c } = raw;
   const md: string[] = [
     `## Results ${m.date.slice(0, 10)}`,
     '',
     Object.entries(m)
       .map(([k, v]) => `- ${k}: ${v}`)
       .join('\n'),
-    `- method: ${cfg.rounds} interleaved rounds × ${cfg.seconds} s per server (rotated order each round), ` +
-      `${cfg.warmupSeconds} s warm-up per server first, medians over rounds; ${cfg.connections} connections, wrk -t1`,
+    `- method: ${c.rounds} interleaved rounds × ${c.seconds} s per server (rotated order each round), ` +
+      `${c.warmupSeconds} s warm-up per server first, medians over rounds; ${c.connections} connections, wrk -t1` +
+      (c.maxNoise !== undefined
+        ? `; a run during which other processes used more than ${Math.round(c.maxNoise * 100)}% of the machine was measured again (up to ${c.retries} times, quietest kept)`
+        : ''),
   ];
-  const raw: Record<string, unknown> = { machine: m, config: cfg };
-
-  if (only.has('single')) {
-    const res = await runSingle(cfg);
-    raw.single = res;
+  if (raw.single) {
     md.push(
       '',
       '### Single process',
       '',
-      pin
-        ? `Each server pinned to CPU ${cfg.serverCpu} (\`taskset -c ${cfg.serverCpu} node bench/servers/<name>.mjs <scenario> <port>\`), wrk pinned to CPU ${cfg.loadCpu}: \`${res.wrk}\`.`
-        : `No CPU pinning: \`${res.wrk}\`.`,
+      c.serverCpu !== undefined
+        ? `Each server pinned to CPU ${c.serverCpu} (\`taskset -c ${c.serverCpu} node bench/servers/<name>.mjs <scenario> <port>\`), wrk pinned to CPU ${c.loadCpu}: \`${raw.single.wrk}\`.`
+        : `No CPU pinning: \`${raw.single.wrk}\`.`,
       '',
-      singleMarkdown(res),
+      singleMarkdown(raw.single),
     );
   }
-  if (only.has('router')) {
-    const res = await runRouter(cfg);
-    raw.router = res;
+  if (raw.router) {
     md.push(
       '',
       '### Router lookups (GitHub API table, 203 routes)',
       '',
-      `${res.commands.map((c) => `\`${c}\``).join(' and ')}${pin ? ` (pinned to CPU ${cfg.serverCpu})` : ''}; medians over interleaved rounds.`,
+      `${raw.router.commands.map((x) => `\`${x}\``).join(' and ')}${c.serverCpu !== undefined ? ` (pinned to CPU ${c.serverCpu})` : ''}; medians over interleaved rounds.`,
       '',
-      routerMarkdown(res),
+      routerMarkdown(raw.router),
     );
   }
-  if (only.has('multi')) {
-    const res = await runMulti(cfg);
-    raw.multi = res;
-    const targets = multiTargets(res);
+  if (raw.multi) {
+    const targets = multiTargets(raw.multi);
     md.push(
       '',
       '### Multi-process (2 workers, hello world)',
       '',
-      `No CPU pinning (the two workers need both CPUs; wrk shares them): \`${res.wrk} [-H 'Connection: close']\`. ` +
-        `CPU µs/req = (utime+stime of the primary and every worker, from /proc/<pid>/stat, CLK_TCK ${res.clkTck}) ÷ requests; ` +
+      `No CPU pinning (the two workers need both CPUs; wrk shares them): \`${raw.multi.wrk} [-H 'Connection: close']\`. ` +
+        `CPU µs/req = (utime+stime of the primary and every worker, from /proc/<pid>/stat, CLK_TCK ${raw.multi.clkTck}) ÷ requests; ` +
         'primary CPU = the primary’s share of that; worker share = per-worker request counts over all rounds ' +
         '(Volley: admin `/status` deltas; node:cluster: counts reported by the workers).',
       '',
-      multiMarkdown(res),
+      multiMarkdown(raw.multi),
       '',
       'Targets (issue 4):',
       '',
       targets.map((t) => `- ${t.name}: **${t.value}** — ${t.met ? 'met' : 'NOT met'}`).join('\n'),
     );
   }
-  md.push('', `(${Math.round((Date.now() - started) / 1000)} s in all)`);
-  const text = `${md.join('\n')}\n`;
+  if (raw.seconds !== undefined) md.push('', `(${raw.seconds} s in all)`);
+  return `${md.join('\n')}\n`;
+}
+
+const out = values.out!;
+const jsonOut = `${out.replace(/\.md$/, '')}.json`;
+
+function save(raw: Raw): void {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(jsonOut, `${JSON.stringify(raw, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+  if (values.render) {
+    const text = render(JSON.parse(readFileSync(values.render, 'utf8')) as Raw);
+    console.log(text);
+    return;
+  }
+  const started = Date.now();
+  log(
+    `volley bench: ${cfg.rounds} rounds x ${cfg.seconds} s, ${cfg.connections} connections, ` +
+      `${pin ? `servers on CPU ${cfg.serverCpu}, wrk on CPU ${cfg.loadCpu}` : 'no CPU pinning'}; sections: ${[...only].join(', ')}`,
+  );
+  const raw: Raw = { machine: machine(), config: cfg };
+  // The raw runs are saved after every section, so a late failure loses nothing.
+  if (only.has('single')) {
+    raw.single = await runSingle(cfg);
+    save(raw);
+  }
+  if (only.has('router')) {
+    raw.router = await runRouter(cfg);
+    save(raw);
+  }
+  if (only.has('multi')) {
+    raw.multi = await runMulti(cfg);
+    save(raw);
+  }
+  raw.seconds = Math.round((Date.now() - started) / 1000);
+  save(raw);
+  const text = render(raw);
   console.log(`\n${text}`);
-  mkdirSync(dirname(values.out!), { recursive: true });
-  writeFileSync(values.out!, text);
-  writeFileSync(values.out!.replace(/\.md$/, '') + '.json', `${JSON.stringify(raw, null, 2)}\n`);
-  log(`written: ${values.out} and ${values.out!.replace(/\.md$/, '')}.json`);
+  writeFileSync(out, text);
+  log(`written: ${out} and ${jsonOut}`);
 }
 
 main()

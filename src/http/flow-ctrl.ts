@@ -103,7 +103,8 @@ export class FlowCtrl {
 
   #after(out: unknown, index: number): void {
     const res = this.#res;
-    if (out !== undefined && index === this.#handlers.length - 1 && !res.hasBody) res.render(out);
+    // `(req, res) => res.status(204)` returns the Response itself: that is not a value to render.
+    if (out !== undefined && out !== res && index === this.#handlers.length - 1 && !res.hasBody) res.render(out);
     if (res.isStamped) this.skipRest();
   }
 

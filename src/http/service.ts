@@ -27,6 +27,21 @@ const setMethodNotAllowed: Handler = (_req, res) => {
   if (!res.hasBody && res.statusCode === undefined) res.status(405);
 };
 
+/**
+ * HEAD is GET without the body (RFC 9110 §9.3.2): a path with a GET route but no HEAD route
+ * answers HEAD with the GET handler (Node leaves the body out). An explicit `.head()` route
+ * that comes first in the tree still wins.
+ */
+function matchHeadAsGet(matcher: Matcher, req: Request): ReturnType<Matcher> {
+  const writable = req as { method: string };
+  writable.method = 'GET';
+  try {
+    return matcher(req);
+  } finally {
+    writable.method = 'HEAD';
+  }
+}
+
 function defaultLogError(err: unknown, req: Request): void {
   const what = err instanceof Error ? (err.stack ?? err.message) : String(err);
   console.error(`volley: ${req.method} ${req.path} failed: ${what}`);
@@ -86,6 +101,7 @@ export class Service {
     let match: ReturnType<Matcher>;
     try {
       match = matcher(req);
+      if (match === 405 && req.method === 'HEAD') match = matchHeadAsGet(matcher, req);
     } catch (err) {
       // A custom filter threw: answer 500 through the Catcher instead of crashing the process.
       this.#onError(err, req, res);

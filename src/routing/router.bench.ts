@@ -10,15 +10,16 @@
  * machine skews less. The medians over rounds are printed with their ratio. Lookups return params in both, so the work compared is the same.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import FindMyWay from 'find-my-way';
+import { dataFile } from '../data-file.js';
 import { Router } from './router.js';
 import type { Request } from './types.js';
 
 const rounds = Number(process.argv[2] ?? 15);
 const sampleMs = Number(process.argv[3] ?? 200);
 
-const tableUrl = new URL('../../../shared/data/github-api-routes.txt', import.meta.url);
+const tableUrl = pathToFileURL(dataFile('github-api-routes.txt'));
 const tablePath = process.env.ROUTES_FILE ?? fileURLToPath(tableUrl);
 const table = readFileSync(tablePath, 'utf8')
   .split('\n')

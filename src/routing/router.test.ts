@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { dataFile } from '../data-file.js';
 import { RouteError } from './route-error.js';
 import { Router } from './router.js';
 import { named, prng, req, summary } from './test-helpers.js';
@@ -143,7 +144,7 @@ test('matches of one route share their hoops array and get fresh params objects'
 
 // --- differential test: compiled matcher vs reference detect -------------------------
 
-const tablePath = fileURLToPath(new URL('../../../shared/data/github-api-routes.txt', import.meta.url));
+const tablePath = dataFile('github-api-routes.txt');
 const table = readFileSync(process.env.ROUTES_FILE ?? tablePath, 'utf8')
   .split('\n')
   .map((l) => l.trim())
