@@ -1,7 +1,9 @@
 export { type AdminOptions, AdminServer } from './admin-server.js';
 export { cgroupCpuLimit, usableCpuCount } from './cpus.js';
 export type { LogFormat } from './log-sink.js';
+export { broadcast, callPrimary, hasPrimary, onBroadcast, PrimaryCallError } from './primary-rpc.js';
 export { runPrimary as serveCluster, type ServeOptions } from './run-primary.js';
+export type { PrimaryService } from './supervisor.js';
 export {
   OperationError,
   StartupError,

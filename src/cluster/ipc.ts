@@ -9,12 +9,19 @@ export type WorkerMessage =
   | { volley: 'pong'; seq: number; lagMs: number; rssBytes: number; requests: number }
   | { volley: 'fatal'; message: string; stack?: string }
   /** Reply to a metrics request: prom-client's getMetricsAsJSON() of the worker's registry. */
-  | { volley: 'metrics'; seq: number; metrics: unknown[] };
+  | { volley: 'metrics'; seq: number; metrics: unknown[] }
+  /** A call to a service the primary hosts for all workers (e.g. the shared store). */
+  | { volley: 'rpc'; id: number; service: string; op: string; args: unknown[] }
+  /** A message for every worker (the cross-worker bus): the primary relays it. */
+  | { volley: 'broadcast'; channel: string; payload: unknown };
 
 /** Primary -> worker. */
 export type PrimaryMessage =
   | { volley: 'ping'; seq: number }
   | { volley: 'metrics'; seq: number }
+  | { volley: 'rpc-reply'; id: number; ok: true; value: unknown }
+  | { volley: 'rpc-reply'; id: number; ok: false; error: string }
+  | { volley: 'broadcast'; channel: string; payload: unknown; from: number }
   /** Stop accepting, finish in-flight requests, exit; force after timeoutMs. */
   | { volley: 'drain'; timeoutMs: number };
 

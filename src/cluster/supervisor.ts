@@ -34,7 +34,12 @@ export interface SupervisorOptions {
   keepAliveTimeout?: number;
   /** Workers keep request metrics for /metrics (on when an admin endpoint is served). */
   metrics?: boolean;
+  /** Services the primary hosts for its workers, called with `callPrimary(name, op, args)`. */
+  services?: Record<string, PrimaryService>;
 }
+
+/** A service hosted by the primary: answers `op(args)` for the worker in slot `worker`. */
+export type PrimaryService = (op: string, args: unknown[], worker: number) => unknown;
 
 /** The supervisor could not start (bad address, port in use, app failed to start). */
 export class StartupError extends VolleyError {
@@ -96,7 +101,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export class Supervisor {
   readonly options: Required<
-    Omit<SupervisorOptions, 'maxMemoryMb' | 'maxRequests' | 'logOutput' | 'keepAliveTimeout' | 'metrics'>
+    Omit<SupervisorOptions, 'maxMemoryMb' | 'maxRequests' | 'logOutput' | 'keepAliveTimeout' | 'metrics' | 'services'>
   > &
     SupervisorOptions;
   readonly log: LogSink;
@@ -116,6 +121,7 @@ export class Supervisor {
   #resolveDone!: (code: number) => void;
   readonly done: Promise<number>;
   reloads = 0;
+  readonly #services: ReadonlyMap<string, PrimaryService>;
   /** Observers of lifecycle changes (admin endpoint, tests). */
   onChange: (() => void) | undefined;
 
@@ -133,6 +139,7 @@ export class Supervisor {
       ...options,
       app: resolvePath(options.app),
     };
+    this.#services = new Map(Object.entries(options.services ?? {}));
     this.log = new LogSink(options.logOutput ?? process.stdout, this.options.logFormat);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
@@ -344,6 +351,17 @@ export class Supervisor {
   }
 
   #onMessage(worker: WorkerProcess, message: WorkerMessage): void {
+    if (message.volley === 'rpc') {
+      this.#serveRpc(worker, message.id, message.service, message.op, message.args);
+      return;
+    }
+    if (message.volley === 'broadcast') {
+      for (const w of this.workers()) {
+        if (w.state !== 'draining')
+          w.send({ volley: 'broadcast', channel: message.channel, payload: message.payload, from: worker.slot });
+      }
+      return;
+    }
     if (message.volley !== 'pong') return;
     worker.lastPong = Date.now();
     worker.lagMs = message.lagMs;
@@ -357,6 +375,21 @@ export class Supervisor {
     } else if (worker.requests >= slot.requestLimit) {
       this.#recycle(slot, `it served ${worker.requests} requests (--max-requests)`);
     }
+  }
+
+  #serveRpc(worker: WorkerProcess, id: number, service: string, op: string, args: unknown[]): void {
+    const handler = this.#services.get(service);
+    if (!handler) {
+      worker.send({ volley: 'rpc-reply', id, ok: false, error: `the primary hosts no service '${service}'` });
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(op, args, worker.slot))
+      .then(
+        (value) => worker.send({ volley: 'rpc-reply', id, ok: true, value: value ?? null }),
+        (err: unknown) =>
+          worker.send({ volley: 'rpc-reply', id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+      );
   }
 
   #recycle(slot: Slot, why: string): void {

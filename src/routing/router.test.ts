@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { dataFile } from '../data-file.js';
 import { RouteError } from './route-error.js';
 import { Router } from './router.js';
