@@ -216,7 +216,9 @@ export class Response {
     const body = this.#body;
     const status = this.statusCode ?? 200;
     const headers = this.headers;
-    if (this.#req.bodyTooLarge) headers.connection = 'close';
+    // HTTP/1: close rather than read the rest of a refused body. (HTTP/2 forbids the header;
+    // the stream is reset instead once the response ends.)
+    if (this.#req.bodyTooLarge && this.#req.raw.httpVersionMajor !== 2) headers.connection = 'close';
     if (status === 204 || status === 304) {
       // These statuses never carry a body (nor, for 204, a Content-Length).
       if (body instanceof Readable) body.destroy();

@@ -4,3 +4,5 @@ export type { Listener } from './listener.js';
 export { type BoundAddress, Server, type ServerOptions } from './server.js';
 export { TcpListener, type TcpListenerOptions } from './tcp-listener.js';
 export { UnixListener, type UnixListenerOptions } from './unix-listener.js';
+export type { ListenerProtocol, ProtocolOptions } from './node-server.js';
+export { TlsConfigError, type TlsOptions, loadTls } from './tls.js';

@@ -1,4 +1,5 @@
 import type { Server as NetServer } from 'node:net';
+import type { ListenerProtocol } from './node-server.js';
 
 /** What a Server needs from a listener: a way to make its net.Server listen. */
 export interface Listener {
@@ -6,6 +7,8 @@ export interface Listener {
   readonly description: string;
   /** Starts `server` listening; resolves once it is, rejects with a message naming the address. */
   listen(server: NetServer): Promise<void>;
+  /** TLS and HTTP/2 settings; plain HTTP/1.1 when absent. */
+  protocol?(): ListenerProtocol;
 }
 
 /** Wraps server.listen() in a promise that rejects on the first 'error'. */

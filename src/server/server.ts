@@ -1,8 +1,11 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Http2Session } from 'node:http2';
 import net, { type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { kRoute, Service } from '../http/service.js';
 import type { Router } from '../routing/index.js';
 import type { Listener } from './listener.js';
+import { type HttpLimits, createNodeServer } from './node-server.js';
 
 /** Sees every request: for metrics. Only costs anything when given. */
 export interface RequestObserver {
@@ -12,6 +15,8 @@ export interface RequestObserver {
 }
 
 export interface ServerOptions {
+  /** HTTP/2: streams one session may have open at once. Default 100. */
+  maxConcurrentStreams?: number;
   /** Called at the start and end of every request (volley serve workers use it for metrics). */
   observer?: RequestObserver;
   /** Max size of the request line plus headers; larger requests get 431. Default 16 KiB. */
@@ -38,9 +43,14 @@ const IDLE_GRACE_MS = 1000;
 const closeListener = net.Server.prototype.close as (this: net.Server, cb: () => void) => net.Server;
 
 interface Bound {
-  server: http.Server;
+  server: net.Server;
+  /** Connections (TLS sockets on TLS listeners). */
   sockets: Set<Socket>;
+  /** Open HTTP/2 sessions: drained with GOAWAY instead of Connection: close. */
+  sessions: Set<Http2Session>;
   listener: Listener;
+  /** Cleartext HTTP/2: every connection is an HTTP/2 session. */
+  h2c: boolean;
 }
 
 /**
@@ -105,17 +115,30 @@ export class Server {
       handle(req, res);
     };
     const closed: Promise<void>[] = [];
-    const httpOptions = nodeServerOptions(this.#options);
+    const limits: HttpLimits = {
+      http1: nodeServerOptions(this.#options),
+      maxHeaderListSize: this.#options.maxHeaderSize ?? 16 * 1024,
+      maxConcurrentStreams: this.#options.maxConcurrentStreams ?? 100,
+    };
     this.#serving = true;
     try {
       for (const listener of this.#listeners) {
         if (this.#draining) break;
-        const server = http.createServer(httpOptions, onRequest);
-        const bound: Bound = { server, sockets: new Set(), listener };
-        server.on('connection', (socket: Socket) => {
+        const { server, secure, http2 } = createNodeServer(listener.protocol?.() ?? {}, limits, onRequest);
+        const bound: Bound = { server, sockets: new Set(), sessions: new Set(), listener, h2c: http2 && !secure };
+        // TLS servers hand the HTTP layer the TLS socket, which is the one to track.
+        server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => {
           bound.sockets.add(socket);
           socket.once('close', () => bound.sockets.delete(socket));
         });
+        if (http2) {
+          server.on('session', (session: Http2Session) => {
+            bound.sessions.add(session);
+            session.once('close', () => bound.sessions.delete(session));
+            // While draining, a new HTTP/2 session is told to go away at once (GOAWAY).
+            if (this.#draining) session.close();
+          });
+        }
         await listener.listen(server);
         server.on('error', (err) => console.error(`volley: server error on ${listener.description}:`, err));
         this.#bound.push(bound);
@@ -167,10 +190,13 @@ export class Server {
         ({ server }) =>
           new Promise<void>((resolve) => (server.listening ? closeListener.call(server, () => resolve()) : resolve())),
       );
+      // HTTP/2: GOAWAY; streams in flight finish, then the session closes its connection.
+      for (const { sessions } of this.#bound) for (const session of sessions) session.close();
       while (this.#openConnections() > 0 && Date.now() < deadline) {
         const closeIdle = Date.now() - start >= idleGrace;
-        for (const { sockets } of this.#bound) {
+        for (const { sockets, h2c } of this.#bound) {
           for (const socket of sockets) {
+            if (h2c || (socket as TLSSocket).alpnProtocol === 'h2') continue;
             const busy = markClosing(socket);
             if (!busy && closeIdle) socket.destroySoon();
           }
@@ -178,7 +204,7 @@ export class Server {
         await new Promise((r) => setTimeout(r, 20));
       }
       for (const { server, sockets } of this.#bound) {
-        server.closeAllConnections();
+        (server as http.Server).closeAllConnections?.();
         // Connections Node's HTTP server no longer tracks (upgraded ones) must go too.
         for (const socket of sockets) socket.destroy();
       }

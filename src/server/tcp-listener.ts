@@ -2,8 +2,14 @@ import type { Server as NetServer } from 'node:net';
 import { native } from '../native/index.js';
 import { formatHostPort, parseAddress, resolveHost } from './address.js';
 import { type Listener, listenOn } from './listener.js';
+import { type ListenerProtocol, resolveProtocol } from './node-server.js';
+import type { TlsOptions } from './tls.js';
 
 export interface TcpListenerOptions {
+  /** HTTP/2 over TLS (ALPN; HTTP/1.1 clients still served). Needs `.tls(...)`. */
+  http2?: boolean;
+  /** Cleartext HTTP/2 with prior knowledge (h2c); this listener then speaks only HTTP/2. */
+  h2c?: boolean;
   /** Bind with SO_REUSEPORT through Volley's addon, so several processes can share the port. */
   reusePort?: boolean;
   /** listen(2) backlog, default 511. */
@@ -17,6 +23,7 @@ export class TcpListener implements Listener {
   readonly host: string;
   readonly port: number;
   readonly options: TcpListenerOptions;
+  #tls: TlsOptions | undefined;
 
   constructor(address: string | { host: string; port: number }, options: TcpListenerOptions = {}) {
     if (typeof address === 'string') {
@@ -30,6 +37,19 @@ export class TcpListener implements Listener {
       this.port = address.port;
     }
     this.options = options;
+  }
+
+  /** Serve TLS: certificate and key as paths, PEM text or bytes (checked when listening). */
+  tls(options: TlsOptions): this {
+    this.#tls = options;
+    return this;
+  }
+
+  protocol(): ListenerProtocol {
+    return resolveProtocol(
+      { ...(this.#tls ? { tls: this.#tls } : {}), http2: this.options.http2 ?? false, h2c: this.options.h2c ?? false },
+      `TcpListener ${this.description}`,
+    );
   }
 
   get description(): string {
