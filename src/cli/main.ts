@@ -10,6 +10,7 @@ import { StartupError, VERSION } from '../cluster/supervisor.js';
 import { UsageError, VolleyError } from '../errors.js';
 import { parseAddress } from '../server/address.js';
 import { callAdmin } from './admin-client.js';
+import { certCommand } from './cert.js';
 import { formatStatusTable } from './status-table.js';
 import { topCommand } from './top.js';
 
@@ -22,6 +23,8 @@ Usage:
   volley stop   [--admin ADDR]          graceful stop
   volley scale N [--admin ADDR]         change the number of workers
   volley top    [--admin ADDR]          live view of the workers (q to quit; --interval MS, default 1000)
+  volley cert   [--out DIR] [--host NAME]... [--days N] [--force]
+                                        write a self-signed localhost certificate for development
 
 serve options:
   --listen ADDR            host:port, [v6]:port or unix:/path (repeatable; default 0.0.0.0:$PORT or 0.0.0.0:7878)
@@ -39,11 +42,13 @@ serve options:
   --max-requests N         recycle a worker after N requests
   --max-requests-jitter N  add 0..N to --max-requests per worker
   --cpu-affinity           pin worker i to CPU i and steer connections by CPU
+  --tls-cert PATH          serve TLS with this certificate (PEM; read again on reload)
+  --tls-key PATH           ... and this private key
+  --tls-ca PATH            extra CA certificates (chain)
+  --http2                  HTTP/2 over TLS (ALPN), HTTP/1.1 still accepted
 
 The admin address of the control commands defaults to $VOLLEY_ADMIN; the token to $VOLLEY_ADMIN_TOKEN.
 `;
-
-const NOT_YET = ['tls-cert', 'tls-key', 'tls-ca', 'http2'];
 
 function integer(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -54,10 +59,6 @@ function integer(name: string, value: string | undefined, min: number): number |
 }
 
 async function serve(args: string[]): Promise<number> {
-  for (const arg of args) {
-    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : '';
-    if (NOT_YET.includes(name)) throw new UsageError(`--${name} is not supported by this version of volley yet`);
-  }
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -78,6 +79,10 @@ async function serve(args: string[]): Promise<number> {
       'max-requests': { type: 'string' },
       'max-requests-jitter': { type: 'string' },
       'cpu-affinity': { type: 'boolean' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      http2: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1)
@@ -106,8 +111,17 @@ async function serve(args: string[]): Promise<number> {
   if ((values['log-max-size'] !== undefined || values['log-keep'] !== undefined) && !values['log-file']) {
     throw new UsageError('--log-max-size and --log-keep need --log-file');
   }
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (values['tls-ca'] !== undefined && cert === undefined)
+    throw new UsageError('--tls-ca needs --tls-cert and --tls-key');
+  if (values.http2 && cert === undefined)
+    throw new UsageError('--http2 needs --tls-cert and --tls-key (HTTP/2 is served over TLS)');
   const options = {
     app,
+    tls: cert && key ? { cert, key, ...(values['tls-ca'] ? { ca: values['tls-ca'] } : {}) } : undefined,
+    http2: values.http2,
     logFile: values['log-file'],
     logMaxSize,
     logKeep: integer('log-keep', values['log-keep'], 0),
@@ -169,6 +183,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'cert':
+      return certCommand(rest);
     case 'status':
     case 'reload':
     case 'stop':

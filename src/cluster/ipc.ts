@@ -39,6 +39,8 @@ export interface WorkerConfig {
    */
   listeners: ({ fd: number; label: string } | { address: string; label: string })[];
   shutdownTimeout: number;
+  /** TLS (as file paths, read by the worker when it starts) and HTTP/2 for every listener. */
+  protocol?: { tls?: { cert: string; key: string; ca?: string }; http2?: boolean };
   /** Keep a prom-client registry of request metrics (when the primary serves /metrics). */
   metrics: boolean;
   /** Node http.Server options. */

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { VolleyError } from '../errors.js';
 import { native, reusePortSupported } from '../native/index.js';
 import { parseAddress, resolveHost } from '../server/address.js';
+import { loadTls } from '../server/tls.js';
 import { isSocketLive, removeSocketFile } from '../server/unix-listener.js';
 import { Backoff } from './backoff.js';
 import { affinityCpus, usableCpuCount } from './cpus.js';
@@ -34,6 +35,10 @@ export interface SupervisorOptions {
   keepAliveTimeout?: number;
   /** Workers keep request metrics for /metrics (on when an admin endpoint is served). */
   metrics?: boolean;
+  /** Serve TLS with these files (read again by every new worker, so a reload picks up renewals). */
+  tls?: { cert: string; key: string; ca?: string };
+  /** HTTP/2 over TLS (ALPN), HTTP/1.1 still accepted. Needs `tls`. */
+  http2?: boolean;
   /** Services the primary hosts for its workers, called with `callPrimary(name, op, args)`. */
   services?: Record<string, PrimaryService>;
 }
@@ -101,7 +106,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export class Supervisor {
   readonly options: Required<
-    Omit<SupervisorOptions, 'maxMemoryMb' | 'maxRequests' | 'logOutput' | 'keepAliveTimeout' | 'metrics' | 'services'>
+    Omit<
+      SupervisorOptions,
+      'maxMemoryMb' | 'maxRequests' | 'logOutput' | 'keepAliveTimeout' | 'metrics' | 'services' | 'tls' | 'http2'
+    >
   > &
     SupervisorOptions;
   readonly log: LogSink;
@@ -187,6 +195,15 @@ export class Supervisor {
     }
     if (!Number.isInteger(count) || count < 1) throw new StartupError(`--workers must be a positive integer or 'auto'`);
     this.#desired = count;
+    if (this.options.http2 && !this.options.tls) throw new StartupError('--http2 needs --tls-cert and --tls-key');
+    if (this.options.tls) {
+      // Fail fast, naming the file, before any socket or worker exists.
+      try {
+        loadTls(this.options.tls);
+      } catch (err) {
+        throw new StartupError((err as Error).message, err);
+      }
+    }
     try {
       await this.#openAddresses();
       for (let id = 1; id <= count; id++) this.#openSlot(id);
@@ -295,6 +312,9 @@ export class Supervisor {
         app: this.options.app,
         shutdownTimeout: this.options.shutdownTimeout,
         metrics: this.options.metrics ?? false,
+        ...(this.options.tls || this.options.http2
+          ? { protocol: { ...(this.options.tls ? { tls: this.options.tls } : {}), http2: this.options.http2 ?? false } }
+          : {}),
         server: this.options.keepAliveTimeout ? { keepAliveTimeout: this.options.keepAliveTimeout } : {},
       },
       log: this.log,

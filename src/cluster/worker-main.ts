@@ -38,14 +38,15 @@ async function main(): Promise<void> {
 
   const app = await loadApp(config.app);
   const metrics = config.metrics ? new WorkerMetrics() : undefined;
+  // Certificate files are read here, at start: a rolling reload picks up renewed ones.
+  const protocol = config.protocol ?? {};
   const server = new Server(
-    config.listeners.map((l) =>
-      'fd' in l
-        ? new FdListener(l.fd, l.label)
-        : l.address.startsWith('unix:')
-          ? new UnixListener(l.address)
-          : new TcpListener(l.address),
-    ),
+    config.listeners.map((l) => {
+      if ('fd' in l) return new FdListener(l.fd, l.label, protocol);
+      if (l.address.startsWith('unix:')) return new UnixListener(l.address);
+      const tcp = new TcpListener(l.address, { http2: protocol.http2 ?? false });
+      return protocol.tls ? tcp.tls(protocol.tls) : tcp;
+    }),
     { ...config.server, shutdownTimeout: config.shutdownTimeout, ...(metrics ? { observer: metrics } : {}) },
   );
 

@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type OutgoingHttpHeaders, STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import { basename, dirname } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { type SerializeOptions, serialize as serializeCookie } from 'cookie';
 import send from 'send';
 import type { Request } from './request.js';
+import { type SseOptions, SseStream } from './sse.js';
 import { StatusError } from './status-error.js';
 
 export type RawResponse = ServerResponse | Http2ServerResponse;
@@ -28,6 +29,8 @@ export interface SendFileOptions {
   maxAge?: number;
   /** Send as an attachment with this file name (Content-Disposition). */
   attachment?: string;
+  /** Add `immutable` to Cache-Control (send's `immutable`; use with a long `maxAge`). */
+  immutable?: boolean;
 }
 
 interface FileBody {
@@ -45,6 +48,8 @@ type Body = string | Buffer | Readable | FileBody | undefined;
 export class Response {
   readonly raw: RawResponse;
   readonly #req: Request;
+  readonly #logError: ((err: unknown, req: Request) => void) | undefined;
+  #takeOver: ((headers: OutgoingHttpHeaders) => void) | undefined;
   /** The status set so far, or undefined (then 200 with a body, else the framework decides). */
   statusCode: number | undefined;
   /** Headers to send, lowercase names. */
@@ -53,9 +58,46 @@ export class Response {
   /** The error that set an error status, for the Catcher to render. */
   error: StatusError | undefined;
 
-  constructor(raw: RawResponse, req: Request) {
+  /** `logError` receives errors that happen after the chain (a body stream failing midway). */
+  constructor(raw: RawResponse, req: Request, logError?: (err: unknown, req: Request) => void) {
     this.raw = raw;
     this.#req = req;
+    this.#logError = logError;
+  }
+
+  /**
+   * @internal Reports an unexpected error the way the Service does (its `logError`), for
+   * handlers whose work outlives the chain (WebSocket handlers, proxied streams).
+   */
+  reportError(err: unknown): void {
+    if (this.#logError) this.#logError(err, this.#req);
+    else logStreamError(err, this.#req);
+  }
+
+  /**
+   * @internal Hands the connection over instead of writing a response once the chain has
+   * run (a WebSocket upgrade, a proxied upgrade). `fn` gets the headers hoops set. A status
+   * of 300 or more set after this (an error, a hoop's refusal) wins: the response is
+   * written as usual and `fn` is not called.
+   */
+  takeOver(fn: (headers: OutgoingHttpHeaders) => void): this {
+    this.#takeOver = fn;
+    return this;
+  }
+
+  /**
+   * A server-sent events stream as the body (`text/event-stream`, `cache-control: no-cache`,
+   * `x-accel-buffering: no`). Events sent before the chain ends are flushed with the
+   * headers when it ends; later ones are written as they are sent. See SseStream.
+   */
+  sse(options: SseOptions = {}): SseStream {
+    const stream = new SseStream(this.raw, this.#req.header('last-event-id'), options);
+    this.headers['content-type'] = 'text/event-stream';
+    this.headers['cache-control'] = 'no-cache';
+    this.headers['x-accel-buffering'] = 'no';
+    delete this.headers['content-length'];
+    this.#body = stream.body;
+    return stream;
   }
 
   status(code: number): this {
@@ -99,6 +141,7 @@ export class Response {
 
   /** Replaces the body without touching headers (for hoops such as compression). */
   setBody(body: string | Buffer | Readable | undefined): this {
+    if (body instanceof Readable) holdErrors(body);
     this.#body = body;
     return this;
   }
@@ -183,7 +226,7 @@ export class Response {
   /** Streams a body; it is piped once the handler chain has finished. */
   stream(body: Readable | AsyncIterable<Uint8Array | string>, contentType = BYTES): this {
     this.#typed(contentType);
-    this.#body = body instanceof Readable ? body : Readable.from(body);
+    this.#body = holdErrors(body instanceof Readable ? body : Readable.from(body));
     return this;
   }
 
@@ -213,6 +256,12 @@ export class Response {
   flush(): void {
     const raw = this.raw;
     if (raw.headersSent || raw.writableEnded) return;
+    const takeOver = this.#takeOver;
+    if (takeOver !== undefined && (this.statusCode === undefined || this.statusCode < 300)) {
+      this.#takeOver = undefined;
+      takeOver(this.headers);
+      return;
+    }
     const body = this.#body;
     const status = this.statusCode ?? 200;
     const headers = this.headers;
@@ -243,7 +292,12 @@ export class Response {
         body.destroy();
         raw.end();
       } else {
-        pipeline(body, raw as ServerResponse, () => undefined);
+        // An error midway (a Readable that fails, an async generator that throws) cannot
+        // become an error page: the headers are out. The connection is cut, so the client
+        // sees a truncated body, and the error is logged; the process keeps serving.
+        pipeline(body, raw as ServerResponse, (err) => {
+          if (err && !isClientGone(err)) this.reportError(err);
+        });
       }
     } else {
       this.#sendFile(body, status);
@@ -261,16 +315,43 @@ export class Response {
       dotfiles: 'allow',
       index: false,
       maxAge: file.options.maxAge ?? 0,
+      immutable: file.options.immutable ?? false,
     });
-    stream.on('error', (err: { status?: number }) => {
+    stream.on('error', (err: { status?: number; headers?: Record<string, string> }) => {
       if (raw.headersSent) {
         raw.destroy();
         return;
       }
       raw.statusCode = err.status ?? 500;
+      // e.g. `Content-Range: bytes */<size>` with a 416 for an unsatisfiable Range.
+      for (const [name, value] of Object.entries(err.headers ?? {})) raw.setHeader(name, value);
+      raw.removeHeader('content-length');
       raw.setHeader('content-type', TEXT);
-      raw.end(raw.statusCode === 404 ? 'Not Found' : 'Internal Server Error');
+      raw.end(STATUS_CODES[raw.statusCode] ?? 'Internal Server Error');
     });
     stream.pipe(raw);
   }
+}
+
+/** Errors that only mean the client went away (nothing to log). */
+function isClientGone(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE';
+}
+
+function logStreamError(err: unknown, req: Request): void {
+  const what = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  console.error(`volley: ${req.method} ${req.path} failed: ${what}`);
+}
+
+const ignore = (): void => undefined;
+
+/**
+ * A body stream may fail before the chain has ended and the response pipes it (a file
+ * stream that cannot open, while an async hoop still runs): with no listener that would be
+ * an uncaught 'error' and the end of the process. The error stays on the stream
+ * (`errored`) and the pipe reports it once it starts.
+ */
+function holdErrors(body: Readable): Readable {
+  if (!body.listeners('error').includes(ignore)) body.on('error', ignore);
+  return body;
 }

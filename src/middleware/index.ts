@@ -1,1 +1,11 @@
 export { type AccessLogOptions, accessLog } from './access-log.js';
+export { type RequestIdOptions, requestId } from './request-id.js';
+export { requestSignal, type TimeoutOptions, timeout } from './timeout.js';
+export { sizeLimiter } from './size-limiter.js';
+export { type ConcurrencyLimiterOptions, concurrencyLimiter } from './concurrency-limiter.js';
+export { type TrailingSlashMode, trailingSlash } from './trailing-slash.js';
+export { type ForceHttpsOptions, forceHttps, type HstsOptions, isHttps } from './force-https.js';
+export { type CachingHeadersOptions, cachingHeaders } from './caching-headers.js';
+export { type CorsOptions, type CorsOrigin, cors } from './cors.js';
+export { type CompressionOptions, compression, type Encoding as CompressionEncoding, hasZstd } from './compression.js';
+export { type ServeStaticOptions, serveFile, serveStatic } from './static.js';

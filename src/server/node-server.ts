@@ -2,7 +2,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import type { Server as NetServer } from 'node:net';
-import { type ResolvedTls, TlsConfigError, type TlsOptions, loadTls, secureContextOptions } from './tls.js';
+import { loadTls, type ResolvedTls, secureContextOptions, TlsConfigError, type TlsOptions } from './tls.js';
 
 /** The protocol a listener speaks. */
 export interface ListenerProtocol {
@@ -50,10 +50,18 @@ export function createNodeServer(
     return { server, secure: true, http2: true };
   }
   if (protocol.tls) {
-    return { server: https.createServer({ ...limits.http1, ...secureContextOptions(protocol.tls) }, onRequest), secure: true, http2: false };
+    return {
+      server: https.createServer({ ...limits.http1, ...secureContextOptions(protocol.tls) }, onRequest),
+      secure: true,
+      http2: false,
+    };
   }
   if (protocol.h2c) {
-    return { server: http2.createServer({ settings, maxHeaderListPairs: 256 }, h2Listener), secure: false, http2: true };
+    return {
+      server: http2.createServer({ settings, maxHeaderListPairs: 256 }, h2Listener),
+      secure: false,
+      http2: true,
+    };
   }
   return { server: http.createServer(limits.http1, onRequest), secure: false, http2: false };
 }
@@ -72,7 +80,8 @@ export function resolveProtocol(options: ProtocolOptions, where: string): Listen
   if (options.http2 && !options.tls) {
     throw new TlsConfigError(`${where}: http2 needs TLS (.tls({ cert, key })); for cleartext HTTP/2 use { h2c: true }`);
   }
-  if (options.h2c && options.tls) throw new TlsConfigError(`${where}: h2c is cleartext HTTP/2; with TLS use { http2: true }`);
+  if (options.h2c && options.tls)
+    throw new TlsConfigError(`${where}: h2c is cleartext HTTP/2; with TLS use { http2: true }`);
   return {
     ...(options.tls ? { tls: loadTls(options.tls) } : {}),
     ...(options.http2 ? { http2: true } : {}),

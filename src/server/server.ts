@@ -1,11 +1,12 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2Session } from 'node:http2';
 import net, { type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { kRoute, Service } from '../http/service.js';
 import type { Router } from '../routing/index.js';
 import type { Listener } from './listener.js';
-import { type HttpLimits, createNodeServer } from './node-server.js';
+import { createNodeServer, type HttpLimits } from './node-server.js';
 
 /** Sees every request: for metrics. Only costs anything when given. */
 export interface RequestObserver {

@@ -53,7 +53,7 @@ function read(source: PemSource, what: string): { data: Buffer; from: string } {
 export function loadTls(options: TlsOptions): ResolvedTls {
   const cert = read(options.cert, 'certificate');
   const key = read(options.key, 'key');
-  const cas = options.ca === undefined ? [] : (Array.isArray(options.ca) ? options.ca : [options.ca]);
+  const cas = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
   const ca = cas.map((c) => read(c, 'CA').data);
   const resolved: ResolvedTls = {
     cert: cert.data,

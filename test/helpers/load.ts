@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 
 export interface LoadResult {
   ok: number;
@@ -22,6 +23,8 @@ export interface LoadOptions {
   churn: boolean;
   /** Keeps going until this resolves (still bounded by maxRequests and maxMs). */
   until?: Promise<unknown>;
+  /** HTTPS (certificates not verified: the tests use self-signed ones). */
+  tls?: boolean;
   /** Turns a response body into a key to count by (e.g. the worker that answered). */
   key?: (body: string) => string;
 }
@@ -32,7 +35,12 @@ export interface LoadOptions {
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const result: LoadResult = { ok: 0, failed: 0, errors: [], byKey: new Map() };
-  const agent = options.churn ? false : new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const transport = options.tls ? https : http;
+  const agent = options.churn
+    ? options.tls
+      ? new https.Agent({ keepAlive: false, rejectUnauthorized: false })
+      : false
+    : new transport.Agent({ keepAlive: true, maxSockets: options.concurrency, rejectUnauthorized: false } as https.AgentOptions);
   const deadline = Date.now() + options.maxMs;
   let started = 0;
   let untilDone = false;
@@ -46,12 +54,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   );
   const one = () =>
     new Promise<void>((resolve) => {
-      const req = http.request(
+      const req = transport.request(
         {
           host: options.host ?? '127.0.0.1',
           port: options.port,
           path: options.path ?? '/',
           agent,
+          ...(options.tls ? { rejectUnauthorized: false } : {}),
           headers: options.churn ? { connection: 'close' } : {},
         },
         (res) => {

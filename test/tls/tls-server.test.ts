@@ -165,7 +165,12 @@ describe('bad TLS inputs fail at listen time with the file named', { timeout: 30
   });
 
   test('garbage instead of PEM, and http2 without TLS', async () => {
-    const server = new Server(new TcpListener('127.0.0.1:0').tls({ cert: '-----BEGIN CERTIFICATE-----\nxx\n', key: '-----BEGIN PRIVATE KEY-----\nyy\n' }));
+    const server = new Server(
+      new TcpListener('127.0.0.1:0').tls({
+        cert: '-----BEGIN CERTIFICATE-----\nxx\n',
+        key: '-----BEGIN PRIVATE KEY-----\nyy\n',
+      }),
+    );
     await assert.rejects(server.serve(new Router()), TlsConfigError);
     const plain = new Server(new TcpListener('127.0.0.1:0', { http2: true }));
     await assert.rejects(plain.serve(new Router()), /http2 needs TLS/);

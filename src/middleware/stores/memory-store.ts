@@ -71,8 +71,9 @@ export class MemoryStore implements Store {
       this.#sweep ??= this.#map.entries();
       const next = this.#sweep.next();
       if (next.done) {
+        // Start over from the oldest entry (the map is never empty here: a write just happened).
         this.#sweep = undefined;
-        return;
+        continue;
       }
       const [key, entry] = next.value;
       if (entry.expiresAt <= now) this.#map.delete(key);
