@@ -1,3 +1,4 @@
+import { sharedStoreService } from '../middleware/stores/worker-shared-store.js';
 import { AdminServer } from './admin-server.js';
 import { ClusterMetrics } from './cluster-metrics.js';
 import { RotatingFile } from './rotating-file.js';
@@ -26,6 +27,8 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
   const supervisor = new Supervisor({
     metrics: options.admin !== undefined,
     ...options,
+    // The primary holds workerSharedStore()'s state for every worker.
+    services: { store: sharedStoreService(), ...options.services },
     ...(logFile ? { logOutput: logFile } : {}),
   });
   let admin: AdminServer | undefined;

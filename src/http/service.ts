@@ -95,7 +95,7 @@ export class Service {
   /** The Node request listener: `http.createServer(service.handle)`. */
   readonly handle = (rawReq: IncomingMessage | RawRequest, rawRes: ServerResponse | RawResponse): void => {
     const req = new Request(rawReq);
-    const res = new Response(rawRes, req);
+    const res = new Response(rawRes, req, this.#logError);
     const depot = new Depot();
     const matcher = this.#matcher ?? this.compile().#matcher!;
     let match: ReturnType<Matcher>;

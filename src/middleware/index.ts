@@ -9,3 +9,13 @@ export { type CachingHeadersOptions, cachingHeaders } from './caching-headers.js
 export { type CorsOptions, type CorsOrigin, cors } from './cors.js';
 export { type CompressionOptions, compression, type Encoding as CompressionEncoding, hasZstd } from './compression.js';
 export { type ServeStaticOptions, serveFile, serveStatic } from './static.js';
+export { type Counter, type Store, StoreError } from './stores/store.js';
+export { MemoryStore, type MemoryStoreOptions, memoryStore } from './stores/memory-store.js';
+export { sharedStoreService, type WorkerSharedStoreOptions, workerSharedStore } from './stores/worker-shared-store.js';
+export { type RedisStoreOptions, redisStore } from './stores/redis-store.js';
+export { clientIp, type TrustProxy, trustPredicate } from './client-ip.js';
+export { type BasicAuthOptions, type BasicAuthValidator, basicAuth, basicAuthUsers, safeEqual } from './basic-auth.js';
+export { type JwtAuthOptions, type JwtSource, JwtToken, jwtAuth, jwtClaims } from './jwt-auth.js';
+export { getSession, Session, type SessionOptions, session } from './session.js';
+export { type CsrfOptions, csrf, csrfToken } from './csrf.js';
+export { type RateLimiterOptions, rateLimiter } from './rate-limiter.js';
