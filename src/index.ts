@@ -9,3 +9,4 @@ export * from './http/index.js';
 export * from './middleware/index.js';
 export * from './routing/index.js';
 export * from './server/index.js';
+export * from './bus/index.js';

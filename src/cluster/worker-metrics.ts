@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { bus } from '../bus/bus.js';
 import type { RequestObserver } from '../server/server.js';
 
 /** The label for requests that matched no route (404/405): never the raw path, which is unbounded. */
@@ -29,6 +30,15 @@ export class WorkerMetrics implements RequestObserver {
       labelNames: ['method', 'route', 'status'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
+    });
+    new Counter({
+      name: 'volley_bus_dropped_total',
+      help: 'Bus messages dropped because a subscriber queue was full',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(bus.dropped);
+      },
     });
     this.#inFlight = new Gauge({
       name: 'volley_http_requests_in_flight',

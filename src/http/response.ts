@@ -286,6 +286,11 @@ export class Response {
       headers['content-length'] = body.length;
       (raw as ServerResponse).writeHead(status, headers);
       raw.end(body);
+    } else if (body instanceof Readable && body.errored) {
+      // The stream failed before anything was sent (a file that cannot be opened): a 500.
+      this.reportError(body.errored);
+      (raw as ServerResponse).writeHead(500, { 'content-type': TEXT, 'content-length': 25 });
+      raw.end('500 Internal Server Error');
     } else if (body instanceof Readable) {
       (raw as ServerResponse).writeHead(status, headers);
       if (this.#req.method === 'HEAD') {

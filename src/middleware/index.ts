@@ -19,3 +19,6 @@ export { type JwtAuthOptions, type JwtSource, JwtToken, jwtAuth, jwtClaims } fro
 export { getSession, Session, type SessionOptions, session } from './session.js';
 export { type CsrfOptions, csrf, csrfToken } from './csrf.js';
 export { type RateLimiterOptions, rateLimiter } from './rate-limiter.js';
+export { type ProxyHandler, type ProxyOptions, proxy } from './proxy.js';
+export { type WebSocket, type WebSocketHandler, type WebSocketOptions, websocket } from './websocket.js';
+export { encodeSseMessage, type SseMessage, type SseOptions, SseStream } from '../http/sse.js';

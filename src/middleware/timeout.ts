@@ -46,6 +46,7 @@ export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(resolve, ms, 'timeout');
+      timer.unref(); // the server keeps the process alive; a pending timeout need not
     });
     let outcome: 'done' | 'timeout';
     try {

@@ -7,6 +7,7 @@ import { kRoute, Service } from '../http/service.js';
 import type { Router } from '../routing/index.js';
 import type { Listener } from './listener.js';
 import { createNodeServer, type HttpLimits } from './node-server.js';
+import { drainLongLived, handleUpgrade } from './upgrade.js';
 
 /** Sees every request: for metrics. Only costs anything when given. */
 export interface RequestObserver {
@@ -132,6 +133,8 @@ export class Server {
           bound.sockets.add(socket);
           socket.once('close', () => bound.sockets.delete(socket));
         });
+        // HTTP/1.1 Upgrade requests (WebSocket) run through the app as well (upgrade.ts).
+        server.on('upgrade', (req, socket, head) => handleUpgrade(this, onRequest, req, socket, head));
         if (http2) {
           server.on('session', (session: Http2Session) => {
             bound.sessions.add(session);
@@ -198,7 +201,8 @@ export class Server {
         for (const { sockets, h2c } of this.#bound) {
           for (const socket of sockets) {
             if (h2c || (socket as TLSSocket).alpnProtocol === 'h2') continue;
-            const busy = markClosing(socket);
+            // SSE streams and WebSockets on the socket are ended now (WebSocket: 1001) and keep it busy until done.
+            const busy = drainLongLived(socket) || markClosing(socket);
             if (!busy && closeIdle) socket.destroySoon();
           }
         }

@@ -34,5 +34,12 @@ export async function makeCert(commonName = 'localhost'): Promise<CertFiles> {
   const key = join(dir, 'key.pem');
   writeFileSync(cert, pems.cert);
   writeFileSync(key, pems.private);
-  return { dir, cert, key, certPem: pems.cert, keyPem: pems.private, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    cert,
+    key,
+    certPem: pems.cert,
+    keyPem: pems.private,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -40,7 +40,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ? options.tls
       ? new https.Agent({ keepAlive: false, rejectUnauthorized: false })
       : false
-    : new transport.Agent({ keepAlive: true, maxSockets: options.concurrency, rejectUnauthorized: false } as https.AgentOptions);
+    : new transport.Agent({
+        keepAlive: true,
+        maxSockets: options.concurrency,
+        rejectUnauthorized: false,
+      } as https.AgentOptions);
   const deadline = Date.now() + options.maxMs;
   let started = 0;
   let untilDone = false;
