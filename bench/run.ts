@@ -151,7 +151,9 @@ function render(raw: Raw): string {
       `No CPU pinning (the two workers need both CPUs; wrk shares them): \`${raw.multi.wrk} [-H 'Connection: close']\`. ` +
         `CPU µs/req = (utime+stime of the primary and every worker, from /proc/<pid>/stat, CLK_TCK ${raw.multi.clkTck}) ÷ requests; ` +
         'primary CPU = the primary’s share of that; worker share = per-worker request counts over all rounds ' +
-        '(Volley: admin `/status` deltas; node:cluster: counts reported by the workers).',
+        '(Volley: admin `/status` deltas; node:cluster: counts reported by the workers). ' +
+        'With `--admin` each Volley worker also keeps Prometheus metrics (a per-request observer); ' +
+        'the “no --admin” row runs without it (worker pids from /proc/<pid>/task/<pid>/children, no per-worker counts).',
       '',
       multiMarkdown(raw.multi),
       '',

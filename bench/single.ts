@@ -159,6 +159,15 @@ export async function quietest<T extends { otherShare?: number }>(
   }
 }
 
+/**
+ * Median over rounds of the ratio a/b within each round: robust to drift that slows every
+ * server of a round alike (the machine's other load, the host's), which a ratio of medians is not.
+ */
+function perRound(a: readonly SingleRun[], b: readonly SingleRun[]): number {
+  const n = Math.min(a.length, b.length);
+  return median(Array.from({ length: n }, (_, i) => a[i]!.rps / b[i]!.rps));
+}
+
 /** Server CPU time per request in µs: robust to other load on the machine, unlike req/s. */
 const cpuPerRequest = (r: SingleRun) => ((r.serverCpuSeconds ?? Number.NaN) * 1e6) / r.requests;
 
@@ -168,20 +177,18 @@ export function singleMarkdown(res: SingleResults): string {
   for (const s of res.scenarios) {
     const baseRuns = s.runs['node:http']!;
     const base = median(baseRuns.map((r) => r.rps));
-    const baseBest = Math.max(...baseRuns.map((r) => r.rps));
     const rows = FRAMEWORKS.filter((fw) => s.runs[fw.name]).map((fw) => {
       const runs = s.runs[fw.name]!;
       const rps = runs.map((r) => r.rps);
-      const best = Math.max(...rps);
       const errors = runs.reduce((a, r) => a + errorCount(r), 0);
       for (const r of runs) if (r.otherShare !== undefined) noise.push(r.otherShare);
       return [
         fw.name,
         int(median(rps)),
-        int(best),
+        int(Math.max(...rps)),
         fixed(median(runs.map((r) => r.p99Ms))),
         ratio(median(rps) / base),
-        ratio(best / baseBest),
+        ratio(perRound(runs, baseRuns)),
         fixed(Math.min(...runs.map(cpuPerRequest)), 1),
         pct(median(runs.map((r) => (r.serverCpuSeconds ?? Number.NaN) / r.seconds)), 0),
         String(errors),
@@ -193,12 +200,19 @@ export function singleMarkdown(res: SingleResults): string {
       'req/s best',
       'p99 ms median',
       '× node:http',
-      '× node:http (best)',
+      '× node:http per round',
       'CPU µs/req (best)',
       'server CPU',
       'errors',
     ];
-    parts.push(`#### ${s.title}\n\n${markdownTable(header, rows)}`);
+    const volley = s.runs.Volley;
+    const fastify = s.runs.Fastify;
+    const vsFastify =
+      volley && fastify
+        ? `\n\nVolley ÷ Fastify: ${ratio(median(volley.map((r) => r.rps)) / median(fastify.map((r) => r.rps)))} ` +
+          `(ratio of medians), ${ratio(perRound(volley, fastify))} (median of per-round ratios).`
+        : '';
+    parts.push(`#### ${s.title}\n\n${markdownTable(header, rows)}${vsFastify}`);
   }
   parts.push(noiseNote(noise));
   return parts.join('\n\n');

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { type OutgoingHttpHeaders, STATUS_CODES, type ServerResponse } from 'node:http';
+import { type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import { basename, dirname } from 'node:path';
 import { pipeline, Readable } from 'node:stream';

@@ -70,7 +70,6 @@ export class SseStream {
   readonly #maxBuffered: number;
   #ended = false;
   #finished = false;
-  #started = false;
   #timer: NodeJS.Timeout | undefined;
   #resolveClosed!: () => void;
   #untrack: (() => void) | undefined;
@@ -83,7 +82,9 @@ export class SseStream {
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
-    this.body = new Readable({ read: () => this.#onRead() });
+    this.body = new Readable({ read: () => undefined });
+    // The response pipes the body once the chain is over: from then on events flow.
+    this.body.once('resume', () => this.#onFlowing());
     // Errors here only come from the consumer going away; they end the stream, nothing more.
     this.body.on('error', () => undefined);
     this.body.once('close', () => this.#finish());
@@ -103,7 +104,7 @@ export class SseStream {
 
   /** True once no more events can be sent (closed by either side). */
   get isClosed(): boolean {
-    return this.#ended || this.#finished;
+    return this.#ended || this.#finished || this.body.destroyed;
   }
 
   /**
@@ -141,8 +142,8 @@ export class SseStream {
   }
 
   #write(chunk: string): boolean {
-    if (this.#ended || this.#finished) return false;
     const body = this.body;
+    if (this.#ended || this.#finished || body.destroyed) return false;
     if (body.readableLength + chunk.length > this.#maxBuffered) {
       // The client does not read: drop it rather than buffer without bound.
       body.destroy();
@@ -152,12 +153,10 @@ export class SseStream {
   }
 
   /** The response started consuming the body: the chain is over, headers go out now. */
-  #onRead(): void {
-    if (this.#started) return;
-    this.#started = true;
+  #onFlowing(): void {
     const raw = this.#raw as ServerResponse;
     // Headers are written lazily by Node; an EventSource opens only once it sees them.
-    if (!raw.writableEnded && typeof raw.flushHeaders === 'function') raw.flushHeaders();
+    if (raw.headersSent && !raw.writableEnded && typeof raw.flushHeaders === 'function') raw.flushHeaders();
     if (this.#keepAlive > 0 && !this.#ended && !this.#finished) {
       this.#timer = setInterval(() => this.comment(), this.#keepAlive);
       this.#timer.unref();

@@ -7,11 +7,7 @@ import type { Request } from '../http/request.js';
  * the Depot), a user value of your own (it goes into the Depot instead), or `false`/`undefined`
  * to refuse. Compare secrets with `safeEqual`, not `===`.
  */
-export type BasicAuthValidator = (
-  username: string,
-  password: string,
-  req: Request,
-) => unknown | Promise<unknown>;
+export type BasicAuthValidator = (username: string, password: string, req: Request) => unknown | Promise<unknown>;
 
 export interface BasicAuthOptions {
   /** The realm in `WWW-Authenticate`. Default 'Restricted'. */

@@ -34,7 +34,14 @@ test('cachingHeaders adds a weak ETag and answers a matching If-None-Match with 
   assert.equal(again.body.length, 0);
   assert.equal(again.header('etag'), etag);
   // Weak comparison: the strong form and a list match too; * matches anything.
-  assert.equal((await TestClient.get('/doc').header('if-none-match', `"x", ${etag.slice(2)}`).send(router)).status, 304);
+  assert.equal(
+    (
+      await TestClient.get('/doc')
+        .header('if-none-match', `"x", ${etag.slice(2)}`)
+        .send(router)
+    ).status,
+    304,
+  );
   assert.equal((await TestClient.get('/doc').header('if-none-match', '*').send(router)).status, 304);
   assert.equal((await TestClient.head('/doc').header('if-none-match', etag).send(router)).status, 304);
   // A changed body has a new tag.
@@ -66,9 +73,13 @@ test('cachingHeaders passes Last-Modified through and answers If-Modified-Since 
   assert.equal(same.status, 304);
   assert.equal(same.body.length, 0);
   assert.equal(same.header('cache-control'), 'max-age=60');
-  const later = await TestClient.get('/dated').header('if-modified-since', 'Thu, 22 Oct 2015 07:28:00 GMT').send(router);
+  const later = await TestClient.get('/dated')
+    .header('if-modified-since', 'Thu, 22 Oct 2015 07:28:00 GMT')
+    .send(router);
   assert.equal(later.status, 304);
-  const earlier = await TestClient.get('/dated').header('if-modified-since', 'Tue, 20 Oct 2015 07:28:00 GMT').send(router);
+  const earlier = await TestClient.get('/dated')
+    .header('if-modified-since', 'Tue, 20 Oct 2015 07:28:00 GMT')
+    .send(router);
   assert.equal(earlier.status, 200);
   assert.equal(earlier.text(), 'streamed');
   const garbage = await TestClient.get('/dated').header('if-modified-since', 'not a date').send(router);

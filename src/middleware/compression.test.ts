@@ -19,7 +19,9 @@ function app(options?: Parameters<typeof compression>[0]) {
     .push(new Router('json').get(() => JSON_BODY))
     .push(new Router('small').get(() => 'tiny'))
     .push(new Router('png').get((_req, res) => res.header('content-type', 'image/png').render(Buffer.alloc(4096))))
-    .push(new Router('zip').get((_req, res) => res.header('content-type', 'application/zip').render(Buffer.alloc(4096))))
+    .push(
+      new Router('zip').get((_req, res) => res.header('content-type', 'application/zip').render(Buffer.alloc(4096))),
+    )
     .push(new Router('svg').get((_req, res) => res.text(`<svg>${'<g/>'.repeat(500)}</svg>`, 'image/svg+xml')))
     .push(new Router('events').get((_req, res) => res.text('data: x\n\n'.repeat(500), 'text/event-stream')))
     .push(new Router('encoded').get((_req, res) => res.header('content-encoding', 'identity').text(TEXT)))
@@ -111,9 +113,13 @@ test('compression skips small bodies, compressed or unknown types, SSE, encoded 
   assert.equal((await check('/small-stream', 'stream with a small Content-Length')).text(), 'tiny');
   const svg = await TestClient.get('/svg').header('accept-encoding', 'gzip').send(a);
   assert.equal(svg.header('content-encoding'), 'gzip', 'SVG is text');
-  const lower = await TestClient.get('/small').header('accept-encoding', 'gzip').send(app({ threshold: 1 }));
+  const lower = await TestClient.get('/small')
+    .header('accept-encoding', 'gzip')
+    .send(app({ threshold: 1 }));
   assert.equal(lower.header('content-encoding'), 'gzip');
-  const custom = await TestClient.get('/png').header('accept-encoding', 'gzip').send(app({ filter: () => true }));
+  const custom = await TestClient.get('/png')
+    .header('accept-encoding', 'gzip')
+    .send(app({ filter: () => true }));
   assert.equal(custom.header('content-encoding'), 'gzip');
 });
 

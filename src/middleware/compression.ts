@@ -119,7 +119,9 @@ export function compression(options: CompressionOptions = {}): Handler {
     if (typeof contentType !== 'string' || !filter(contentType, req, res)) return;
     if (/(?:^|,)\s*no-transform\s*(?:,|$)/i.test(String(res.getHeader('cache-control') ?? ''))) return;
     const isStream = body instanceof Readable;
-    const size = isStream ? Number(res.getHeader('content-length') ?? Number.POSITIVE_INFINITY) : Buffer.byteLength(body);
+    const size = isStream
+      ? Number(res.getHeader('content-length') ?? Number.POSITIVE_INFINITY)
+      : Buffer.byteLength(body);
     if (size < threshold) return;
 
     // From here the representation depends on Accept-Encoding, whatever we pick.

@@ -39,7 +39,8 @@ export function concurrencyLimiter(n: number, options: ConcurrencyLimiterOptions
 
   const release = () => {
     const next = queue.shift();
-    if (next) next.wake(true); // the slot passes straight to the next in line
+    if (next)
+      next.wake(true); // the slot passes straight to the next in line
     else active--;
   };
 

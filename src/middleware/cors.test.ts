@@ -34,7 +34,9 @@ test('preflight OPTIONS on a GET-only route gets 204 with the Allow-* headers', 
   assert.equal(res.header('access-control-max-age'), '600');
   assert.equal(res.header('vary'), 'Origin, Access-Control-Request-Headers');
   // Without CORS the same OPTIONS is a 405: the hoop really answered it.
-  const bare = await preflight('/items', 'https://app.example').send(new Router().push(new Router('items').get(() => 1)));
+  const bare = await preflight('/items', 'https://app.example').send(
+    new Router().push(new Router('items').get(() => 1)),
+  );
   assert.equal(bare.status, 405);
 });
 
@@ -81,7 +83,9 @@ test("origin '*': a literal * without credentials (no Vary), the echoed origin w
   assert.equal(pre.header('access-control-allow-origin'), '*');
   assert.equal(pre.header('access-control-allow-headers'), 'X-A');
   assert.equal(pre.header('vary'), undefined);
-  const cred = await TestClient.get('/items').header('origin', 'https://any.example').send(app({ credentials: true }));
+  const cred = await TestClient.get('/items')
+    .header('origin', 'https://any.example')
+    .send(app({ credentials: true }));
   assert.equal(cred.header('access-control-allow-origin'), 'https://any.example');
   assert.equal(cred.header('access-control-allow-credentials'), 'true');
   assert.equal(cred.header('vary'), 'Accept, Origin');
@@ -97,7 +101,8 @@ test('origin as a RegExp (also /g) and as a sync or async function', async () =>
   assert.equal(bad.header('access-control-allow-origin'), undefined);
 
   const fn = app({
-    origin: async (origin, req) => (origin.endsWith('.trusted') ? true : req.query('as') === 'fixed' ? 'https://fixed' : false),
+    origin: async (origin, req) =>
+      origin.endsWith('.trusted') ? true : req.query('as') === 'fixed' ? 'https://fixed' : false,
     allowMethods: ['get', 'post'],
   });
   const t = await preflight('/items', 'https://a.trusted').send(fn);

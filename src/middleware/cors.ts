@@ -53,7 +53,8 @@ export function cors(options: CorsOptions = {}): Handler {
   const allowHeaders = options.allowHeaders?.join(', ');
   const expose = options.exposeHeaders?.length ? options.exposeHeaders.join(', ') : undefined;
   const maxAge = options.maxAge;
-  if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge < 0)) throw new RangeError('cors maxAge must be >= 0 seconds');
+  if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge < 0))
+    throw new RangeError('cors maxAge must be >= 0 seconds');
   const preflightStatus = options.preflightStatus ?? 204;
   const dynamic = origin !== '*' || credentials;
   const list = Array.isArray(origin) ? new Set<string>(origin as readonly string[]) : undefined;
@@ -75,7 +76,9 @@ export function cors(options: CorsOptions = {}): Handler {
   return async (req, res, _depot, ctrl) => {
     const requestOrigin = req.header('origin');
     const preflight =
-      req.method === 'OPTIONS' && requestOrigin !== undefined && req.header('access-control-request-method') !== undefined;
+      req.method === 'OPTIONS' &&
+      requestOrigin !== undefined &&
+      req.header('access-control-request-method') !== undefined;
     if (requestOrigin === undefined) {
       await ctrl.callNext();
       if (dynamic) appendVary(res, 'Origin');

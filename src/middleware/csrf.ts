@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mediaType } from '../http/body.js';
 import type { Depot } from '../http/depot.js';
 import type { Handler } from '../http/handler.js';
-import { mediaType } from '../http/body.js';
 import { StatusError } from '../http/status-error.js';
 import { safeEqual } from './basic-auth.js';
 import { Session } from './session.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, test } from 'node:test';
-import { makeCert, type CertFiles } from '../../test/helpers/certs.js';
+import { type CertFiles, makeCert } from '../../test/helpers/certs.js';
 import { TestClient } from '../http/test-client.js';
 import { Router } from '../routing/index.js';
 import { forceHttps } from './force-https.js';
@@ -16,7 +16,10 @@ after(() => cert.remove());
 const app = (options?: Parameters<typeof forceHttps>[0]) =>
   new Router().hoop(forceHttps(options)).push(new Router('page').get(() => 'secure page').post(() => 'posted'));
 
-function httpsGet(port: number, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function httpsGet(
+  port: number,
+  path: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, rejectUnauthorized: false, agent: false }, (res) => {
       let body = '';
@@ -41,9 +44,13 @@ test('forceHttps redirects plain HTTP to https on the Host, keeping path and que
 });
 
 test('forceHttps with a port and a fixed host; a malformed Host is a 400', async () => {
-  const res = await TestClient.get('/page').header('host', 'example.com').send(app({ port: 8443 }));
+  const res = await TestClient.get('/page')
+    .header('host', 'example.com')
+    .send(app({ port: 8443 }));
   assert.equal(res.header('location'), 'https://example.com:8443/page');
-  const pinned = await TestClient.get('/page').header('host', 'evil.example').send(app({ host: 'good.example' }));
+  const pinned = await TestClient.get('/page')
+    .header('host', 'evil.example')
+    .send(app({ host: 'good.example' }));
   assert.equal(pinned.header('location'), 'https://good.example/page');
   const server = await listen(app());
   try {

@@ -22,7 +22,8 @@ export interface ForceHttpsOptions {
 }
 
 /** A hostname, IPv4 address or bracketed IPv6 address: nothing that could change the URL's meaning. */
-const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?|\[[0-9a-f:.]+\])$/i;
+const HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?|\[[0-9a-f:.]+\])$/i;
 
 /** Whether the request came over TLS (or, with `trustProxy`, the proxy says it did). */
 export function isHttps(req: Request, trustProxy = false): boolean {

@@ -45,7 +45,11 @@ export interface RawResponse {
 export function rawRequest(
   port: number,
   target: string,
-  { method = 'GET', headers = {}, timeoutMs = 5000 }: { method?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+  {
+    method = 'GET',
+    headers = {},
+    timeoutMs = 5000,
+  }: { method?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');

@@ -21,7 +21,7 @@ function appWith(options: JwtAuthOptions) {
   const router = new Router().hoop(jwtAuth(options)).push(
     new Router('me').get((_req, _res, depot) => ({
       sub: jwtClaims(depot)?.sub ?? null,
-      byKey: (depot.get<JWTPayload>('jwt') ?? {}).sub ?? null,
+      byKey: depot.get<JWTPayload>('jwt')?.sub ?? null,
       alg: depot.obtain(JwtToken)?.header.alg ?? null,
     })),
   );
@@ -58,9 +58,22 @@ test('jwtAuth: expired, bad-signature, wrong-audience, wrong-issuer, tampered, a
     .sign(new TextEncoder().encode(SECRET + SECRET));
   const cases: [string, string, RegExp][] = [
     ['expired', await hs256({ sub: 'u' }, { exp: Math.floor(Date.now() / 1000) - 60 }), /expired/],
-    ['bad signature (other secret)', await hs256({ sub: 'u' }, { secret: 'another-secret-another-secret-12345' }), /signature/],
+    [
+      'bad signature (other secret)',
+      await hs256({ sub: 'u' }, { secret: 'another-secret-another-secret-12345' }),
+      /signature/,
+    ],
     ['wrong audience', await hs256({ sub: 'u' }, { aud: 'other-api' }), /"aud" claim/],
-    ['wrong issuer', await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('evil').setAudience('api').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET)), /"iss" claim/],
+    [
+      'wrong issuer',
+      await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('evil')
+        .setAudience('api')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(SECRET)),
+      /"iss" claim/,
+    ],
     ['tampered payload', tampered, /signature/],
     ['alg none', none, /not allowed|not valid|malformed/],
     ['algorithm not in the list', hs512, /not allowed/],
@@ -89,7 +102,10 @@ test('jwtAuth: token from a cookie or the query, in the configured order', async
   const a = await hs256({ sub: 'from-cookie' });
   const b = await hs256({ sub: 'from-query' });
   const c = await hs256({ sub: 'from-header' });
-  const both = await TestClient.get(`/me?access_token=${b}`).header('cookie', `jwt=${a}`).header('authorization', `Bearer ${c}`).send(app);
+  const both = await TestClient.get(`/me?access_token=${b}`)
+    .header('cookie', `jwt=${a}`)
+    .header('authorization', `Bearer ${c}`)
+    .send(app);
   assert.equal(both.json<{ sub: string }>().sub, 'from-cookie');
   const query = await TestClient.get(`/me?access_token=${b}`).header('authorization', `Bearer ${c}`).send(app);
   assert.equal(query.json<{ sub: string }>().sub, 'from-query');
@@ -111,7 +127,7 @@ test('jwtAuth with a remote JWKS (served on loopback): key rotation by kid, forg
   const other = await generateKeyPair('ES256', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   let fetches = 0;
-  const jwksServer = createServer((req, res) => {
+  const jwksServer = createServer((_req, res) => {
     fetches++;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ keys: [jwk] }));
@@ -124,7 +140,9 @@ test('jwtAuth with a remote JWKS (served on loopback): key rotation by kid, forg
   const sign = (key: CryptoKey, kid: string, claims: JWTPayload = { sub: 'es-user' }) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid }).setAudience('api').setExpirationTime('5m').sign(key);
 
-  const ok = await TestClient.get('/me').header('authorization', `Bearer ${await sign(privateKey, 'k1')}`).send(app);
+  const ok = await TestClient.get('/me')
+    .header('authorization', `Bearer ${await sign(privateKey, 'k1')}`)
+    .send(app);
   assert.equal(ok.status, 200);
   assert.deepEqual(ok.json(), { sub: 'es-user', byKey: 'es-user', alg: 'ES256' });
   assert.ok(fetches >= 1, 'the key set was fetched from the loopback server');
@@ -153,7 +171,10 @@ test('jwtAuth with a local key set', async () => {
     keySet: { keys: [{ ...(await exportJWK(publicKey)), kid: 'r1', alg: 'RS256' }] },
     algorithms: ['RS256'],
   });
-  const token = await new SignJWT({ sub: 'rs' }).setProtectedHeader({ alg: 'RS256', kid: 'r1' }).setExpirationTime('1m').sign(privateKey);
+  const token = await new SignJWT({ sub: 'rs' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'r1' })
+    .setExpirationTime('1m')
+    .sign(privateKey);
   const res = await TestClient.get('/me').header('authorization', `Bearer ${token}`).send(app);
   assert.equal(res.json<{ sub: string }>().sub, 'rs');
 });
@@ -168,7 +189,10 @@ test('jwtAuth: a JWKS endpoint that is down is a 503, not a 401', async () => {
     { logError: () => undefined },
   );
   const { privateKey } = await generateKeyPair('ES256');
-  const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setExpirationTime('1m').sign(privateKey);
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+    .setExpirationTime('1m')
+    .sign(privateKey);
   const res = await TestClient.get('/').header('authorization', `Bearer ${token}`).send(app);
   assert.equal(res.status, 503);
 });

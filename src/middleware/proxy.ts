@@ -233,7 +233,13 @@ async function proxyUpgrade(
   });
   let answer: Awaited<ReturnType<Pool['upgrade']>>;
   try {
-    answer = await up.pool.upgrade({ path, method: req.method, headers, protocol: req.header('upgrade') ?? 'websocket', signal });
+    answer = await up.pool.upgrade({
+      path,
+      method: req.method,
+      headers,
+      protocol: req.header('upgrade') ?? 'websocket',
+      signal,
+    });
   } catch (err) {
     throw mapError(err, signal, up.origin);
   }

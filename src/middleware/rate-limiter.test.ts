@@ -89,13 +89,15 @@ test('a failing store is a 500, or lets requests through with failOpen', async (
   const down = () => Promise.reject(new Error('store down'));
   const broken: Store = { get: down, set: down, delete: down, increment: down, touch: down };
   const quiet = { logError: () => undefined };
-  const closed = new Service(new Router().get(() => 'ok'), quiet).hoop(
-    rateLimiter({ max: 1, windowMs: 1000, store: broken }),
-  );
+  const closed = new Service(
+    new Router().get(() => 'ok'),
+    quiet,
+  ).hoop(rateLimiter({ max: 1, windowMs: 1000, store: broken }));
   assert.equal((await TestClient.get('/').send(closed)).status, 500);
-  const open = new Service(new Router().get(() => 'ok'), quiet).hoop(
-    rateLimiter({ max: 1, windowMs: 1000, store: broken, failOpen: true }),
-  );
+  const open = new Service(
+    new Router().get(() => 'ok'),
+    quiet,
+  ).hoop(rateLimiter({ max: 1, windowMs: 1000, store: broken, failOpen: true }));
   const res = await TestClient.get('/').send(open);
   assert.equal(res.status, 200);
   assert.equal(res.header('ratelimit-limit'), undefined);

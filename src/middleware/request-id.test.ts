@@ -9,7 +9,9 @@ import { requestId } from './request-id.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function app(options?: Parameters<typeof requestId>[0]) {
-  const router = new Router().push(new Router('id').get((_req, _res, depot) => ({ id: depot.get<string>('requestId') })));
+  const router = new Router().push(
+    new Router('id').get((_req, _res, depot) => ({ id: depot.get<string>('requestId') })),
+  );
   return new Service(router).hoop(requestId(options));
 }
 
@@ -32,7 +34,10 @@ test('requestId replaces an incoming id that is too long or not printable ASCII'
   const a = app();
   const ok = 'x'.repeat(200);
   assert.equal((await TestClient.get('/id').header('x-request-id', ok).send(a)).header('x-request-id'), ok);
-  assert.match((await TestClient.get('/id').header('x-request-id', 'x'.repeat(201)).send(a)).header('x-request-id') ?? '', UUID);
+  assert.match(
+    (await TestClient.get('/id').header('x-request-id', 'x'.repeat(201)).send(a)).header('x-request-id') ?? '',
+    UUID,
+  );
   // Clients refuse to send these, so they go over a raw socket.
   const server = await listen(a);
   try {

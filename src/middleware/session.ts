@@ -199,7 +199,10 @@ export function session(options: SessionOptions): Handler {
       return; // unchanged, fixed expiry: the cookie the client has is still right
     }
     if (sess.isNew || regenerated || rolling) {
-      res.cookie(cookieName, `${sess.id}.${sign(sess.id, secrets[0]!)}`, { ...cookieOptions, expires: new Date(expiresAt) });
+      res.cookie(cookieName, `${sess.id}.${sign(sess.id, secrets[0]!)}`, {
+        ...cookieOptions,
+        expires: new Date(expiresAt),
+      });
     }
   };
 }

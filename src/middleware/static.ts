@@ -97,7 +97,12 @@ export function serveStatic(dir: string, options: ServeStaticOptions = {}): Hand
     const real = await realpath(path).catch(() => undefined);
     if (real === undefined) return undefined;
     if (!isInside(rootReal, real)) throw StatusError.forbidden('outside the static root');
-    if (dotfiles !== 'allow' && relative(rootReal, real).split(sep).some((s) => s.startsWith('.'))) {
+    if (
+      dotfiles !== 'allow' &&
+      relative(rootReal, real)
+        .split(sep)
+        .some((s) => s.startsWith('.'))
+    ) {
       throw dotfiles === 'deny' ? StatusError.forbidden() : StatusError.notFound();
     }
     return real;

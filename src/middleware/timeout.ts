@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Depot } from '../http/depot.js';
 import type { Handler } from '../http/handler.js';
@@ -24,11 +25,12 @@ export function requestSignal(depot: Depot): AbortSignal | undefined {
 
 /**
  * A hoop that gives the rest of the chain `ms` milliseconds. When it takes longer, the
- * request is answered with 503 (or `options.status`) through the Catcher, the AbortSignal
- * in the Depot (`requestSignal(depot)`) is aborted with a `TimeoutError`, no later handler
- * of the chain starts, and whatever the handler still does to the response is discarded
- * (status, headers and body are back to what they were before the chain went in). Nested
- * timeouts combine: the inner signal aborts when either fires.
+ * request is answered with 503 (or `options.status`) through the Catcher, no later handler
+ * of the chain starts, whatever the handler still does to the response is discarded
+ * (status, headers and body are back to what they were before the chain went in), and,
+ * as soon as that answer has been sent, the AbortSignal in the Depot
+ * (`requestSignal(depot)`) is aborted with a `TimeoutError`. Nested timeouts combine: the
+ * inner signal aborts when either fires.
  */
 export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
   if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`timeout needs a positive number of ms, got ${ms}`);
@@ -39,7 +41,8 @@ export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
   return async (_req, res, depot, ctrl) => {
     const controller = new AbortController();
     const outer = depot.get<AbortSignal>(SIGNAL_KEY);
-    const signal = outer && typeof AbortSignal.any === 'function' ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+    const signal =
+      outer && typeof AbortSignal.any === 'function' ? AbortSignal.any([outer, controller.signal]) : controller.signal;
     depot.insert(SIGNAL_KEY, signal);
     const statusBefore = res.statusCode;
     const headersBefore = { ...res.headers };
@@ -55,10 +58,18 @@ export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
       clearTimeout(timer);
     }
     if (outcome === 'done') return;
-    // Time is up: stop the chain, tell the handler, and put the response back as it was.
+    // Time is up: stop the chain, put the response back as it was, and tell the handler.
     ctrl.skipRest();
-    controller.abort(new DOMException(message, 'TimeoutError'));
-    if (res.headersSent) return; // the handler wrote to res.raw itself; nothing to take back
+    const abort = () => controller.abort(new DOMException(message, 'TimeoutError'));
+    const raw = res.raw as ServerResponse;
+    if (res.headersSent) {
+      abort(); // the handler wrote to res.raw itself; nothing to take back
+      return;
+    }
+    // The abort waits until the 503 is on its way: a handler that reacts to it at once
+    // would otherwise still be able to change the response before it is sent.
+    raw.once('finish', abort);
+    raw.once('close', abort);
     const partial = res.body;
     if (partial instanceof Readable) partial.destroy();
     res.setBody(undefined);

@@ -9,7 +9,12 @@ import { trailingSlash } from './trailing-slash.js';
 function app(mode: 'add' | 'remove') {
   const router = new Router()
     .get(() => 'root')
-    .push(new Router('docs').get(() => 'docs').post(() => 'posted').options(() => 'options'));
+    .push(
+      new Router('docs')
+        .get(() => 'docs')
+        .post(() => 'posted')
+        .options(() => 'options'),
+    );
   return new Service(router).hoop(trailingSlash(mode));
 }
 

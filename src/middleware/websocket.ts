@@ -1,4 +1,10 @@
-import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
+import {
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import { type PerMessageDeflateOptions, type WebSocket, WebSocketServer } from 'ws';
 import type { Depot } from '../http/depot.js';
@@ -104,7 +110,9 @@ export function websocket(handler: WebSocketHandler, options: WebSocketOptions =
       const { socket, head } = claimUpgrade(raw, res.raw as ServerResponse);
       (raw as HandshakeRequest)[kExtraHeaders] = headers;
       (raw as { [kRequest]?: Request })[kRequest] = req;
-      serverFor(maxPayload).handleUpgrade(raw, socket, head, (ws) => accept(ws, socket as Socket, handler, req, res, depot));
+      serverFor(maxPayload).handleUpgrade(raw, socket, head, (ws) =>
+        accept(ws, socket as Socket, handler, req, res, depot),
+      );
     });
   };
 }
@@ -144,7 +152,8 @@ function accept(ws: WebSocket, socket: Socket, handler: WebSocketHandler, req: R
   };
   try {
     const out = handler(ws, req, depot);
-    if (typeof (out as PromiseLike<unknown> | undefined)?.then === 'function') (out as Promise<unknown>).then(undefined, fail);
+    if (typeof (out as PromiseLike<unknown> | undefined)?.then === 'function')
+      (out as Promise<unknown>).then(undefined, fail);
   } catch (err) {
     fail(err);
   }
