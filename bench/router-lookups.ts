@@ -7,9 +7,10 @@
  *
  *   node dist/bench/router-lookups.js [rounds] [ms-per-sample]
  */
+
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import FindMyWay from 'find-my-way';
+import { dataFile } from '../src/data-file.js';
 import type { Request } from '../src/index.js';
 import { Router } from '../src/index.js';
 import { entry } from './lib/stats.js';
@@ -17,8 +18,7 @@ import { entry } from './lib/stats.js';
 const rounds = Number(process.argv[2] ?? 15);
 const sampleMs = Number(process.argv[3] ?? 200);
 
-const tablePath =
-  process.env.ROUTES_FILE ?? fileURLToPath(new URL('../../../shared/data/github-api-routes.txt', import.meta.url));
+const tablePath = process.env.ROUTES_FILE ?? dataFile('github-api-routes.txt');
 const table = readFileSync(tablePath, 'utf8')
   .split('\n')
   .map((l) => l.trim())

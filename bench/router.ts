@@ -3,13 +3,14 @@
  * table. Runs the router engineer's src/routing/router.bench.ts (table-wide sets) and
  * bench/router-lookups.ts (single named lookups), each in its own pinned process.
  */
+
 import { existsSync } from 'node:fs';
+import { dataFile } from '../src/data-file.js';
 import { type Config, log, nodeCommand } from './lib/config.js';
 import { start } from './lib/procs.js';
 import { markdownTable, ratio } from './lib/stats.js';
 
-const ROUTES_FILE =
-  process.env.ROUTES_FILE ?? new URL('../../../shared/data/github-api-routes.txt', import.meta.url).pathname;
+const ROUTES_FILE = process.env.ROUTES_FILE ?? dataFile('github-api-routes.txt');
 
 export interface RouterRow {
   name: string;

@@ -17,7 +17,7 @@ export function args() {
   return [scenario, port];
 }
 
-const defaultTable = fileURLToPath(new URL('../../../shared/data/github-api-routes.txt', import.meta.url));
+const defaultTable = fileURLToPath(new URL('../../data/github-api-routes.txt', import.meta.url));
 
 /** The GitHub API table: `{ method, path, names }` with Salvo/Volley `{param}` syntax. */
 export function githubRoutes() {

@@ -255,6 +255,28 @@ describe('websocket routes', { timeout: 30_000 }, () => {
     assert.equal(await within(nextMessage(ws), 3000, 'echo'), 'later');
   });
 
+  test('while the server drains, an upgrade on a connection still open is refused with 503', async (t) => {
+    const router = new Router().push(new Router('echo').ws(echo)).push(new Router('hi').get(() => 'hi'));
+    const { port, server } = await start(t, router);
+    const socket = net.connect(port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    let text = '';
+    socket.on('data', (c: Buffer) => {
+      text += c.toString('latin1');
+    });
+    socket.write('GET /hi HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (!text.includes('\r\n\r\nhi')) await new Promise((r) => setTimeout(r, 10));
+    const stopping = server.stopGraceful(10_000);
+    await new Promise((r) => setTimeout(r, 50));
+    socket.write(
+      'GET /echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await within(once(socket, 'close'), 3000, 'socket close');
+    assert.match(text.slice(text.indexOf('\r\n\r\nhi') + 6), /^HTTP\/1\.1 503 /);
+    await within(stopping, 3000, 'stopGraceful');
+  });
+
   test('graceful stop closes open WebSockets with 1001 and the server stops promptly', async (t) => {
     const router = new Router('echo').push(new Router().goal(websocket(echo)));
     const { port, server } = await start(t, router);
