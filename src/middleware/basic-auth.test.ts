@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Service } from '../http/service.js';
 import { TestClient } from '../http/test-client.js';
 import { Router } from '../routing/index.js';
 import { basicAuth, basicAuthUsers, parseBasicAuth, safeEqual } from './basic-auth.js';

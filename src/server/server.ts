@@ -202,7 +202,8 @@ export class Server {
           for (const socket of sockets) {
             if (h2c || (socket as TLSSocket).alpnProtocol === 'h2') continue;
             // SSE streams and WebSockets on the socket are ended now (WebSocket: 1001) and keep it busy until done.
-            const busy = drainLongLived(socket) || markClosing(socket);
+            const longLived = drainLongLived(socket);
+            const busy = markClosing(socket) || longLived;
             if (!busy && closeIdle) socket.destroySoon();
           }
         }

@@ -56,12 +56,12 @@ export const storeContract: Record<string, Case> = {
     const first = await store.increment(key('c'), 10_000);
     assert.equal(first.count, 1);
     assert.ok(first.resetAt >= before + 9_000 && first.resetAt <= Date.now() + 10_050, `resetAt ${first.resetAt}`);
-    await sleep(30);
+    await sleep(300);
     const second = await store.increment(key('c'), 10_000);
     const third = await store.increment(key('c'), 10_000);
     assert.equal(second.count, 2);
     assert.equal(third.count, 3);
-    assert.ok(Math.abs(third.resetAt - first.resetAt) < 25, `window moved: ${first.resetAt} -> ${third.resetAt}`);
+    assert.ok(Math.abs(third.resetAt - first.resetAt) < 100, `window moved: ${first.resetAt} -> ${third.resetAt}`);
     assert.equal(await store.get(key('c')), 3, 'a counter reads back as its count');
   },
   'an expired window starts again at 1': async (store, key) => {
