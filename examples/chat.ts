@@ -4,7 +4,7 @@
 //
 //   volley serve examples/chat.ts --workers 4 --listen 0.0.0.0:7878   then open http://127.0.0.1:7878/
 import { fileURLToPath } from 'node:url';
-import { Router, Service, StatusError, bus, serveStatic } from 'volley';
+import { bus, Router, Service, StatusError, serveStatic } from 'volley';
 
 const worker = Number(process.env.VOLLEY_WORKER_ID ?? 0);
 const publicDir = fileURLToPath(new URL('./chat-public/', import.meta.url));

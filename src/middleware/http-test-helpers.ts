@@ -48,7 +48,7 @@ export function rawRequest(
   {
     method = 'GET',
     headers = {},
-    timeoutMs = 5000,
+    timeoutMs = 30_000,
   }: { method?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
