@@ -58,3 +58,10 @@ test('requestId runs on 404s as a Service hoop; custom header, generator and tru
   assert.equal(res.status, 404);
   assert.equal(res.header('x-trace'), 'gen-1');
 });
+
+test('the id is also set on the request headers, for proxies and later hoops', async () => {
+  const router = new Router().hoop(requestId()).get((req) => req.header('x-request-id') ?? 'none');
+  const res = await TestClient.get('/').send(router);
+  assert.equal(res.text(), res.header('x-request-id'));
+  assert.match(res.text(), /^[0-9a-f-]{36}$/);
+});

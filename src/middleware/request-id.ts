@@ -18,7 +18,8 @@ const PRINTABLE = /^[\x20-\x7e]+$/;
 /**
  * A hoop that gives every request an id: a valid incoming `X-Request-Id` (printable ASCII,
  * at most 200 characters) is kept, anything else is replaced by a new UUID. The id is
- * set on the response header and in the Depot as `depot.get<string>('requestId')`.
+ * set on the response header, in the Depot as `depot.get<string>('requestId')`, and on the
+ * request's own headers (so `proxy()` passes it upstream and later hoops read one value).
  * Put it on the Service so 404s and 405s carry an id too.
  */
 export function requestId(options: RequestIdOptions = {}): Handler {
@@ -33,6 +34,7 @@ export function requestId(options: RequestIdOptions = {}): Handler {
         ? incoming
         : generate();
     depot.insert('requestId', id);
+    req.raw.headers[header] = id;
     res.header(header, id);
   };
 }
