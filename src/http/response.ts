@@ -33,6 +33,18 @@ export interface SendFileOptions {
   immutable?: boolean;
 }
 
+/**
+ * The headers bag: a null-prototype object, like `Object.create(null)` (no inherited
+ * `constructor` or `__proto__` to collide with header names), but made by a constructor whose
+ * prototype is a null-prototype object. V8 keeps `Object.create(null)` objects in dictionary
+ * mode, so every header store and load went through the slow generic IC path, and Node's
+ * writeHead walked a dictionary (`for in` + hasOwn): about 2,000 CPU instructions more per
+ * request than a plain object in a callgrind count of the hello benchmark. Objects made here are
+ * ordinary fast-mode objects with the same behaviour.
+ */
+const HeaderBag = function HeaderBag(this: OutgoingHttpHeaders) {} as unknown as new () => OutgoingHttpHeaders;
+HeaderBag.prototype = Object.create(null);
+
 interface FileBody {
   path: string;
   options: SendFileOptions;
@@ -53,7 +65,7 @@ export class Response {
   /** The status set so far, or undefined (then 200 with a body, else the framework decides). */
   statusCode: number | undefined;
   /** Headers to send, lowercase names. */
-  readonly headers: OutgoingHttpHeaders = Object.create(null);
+  readonly headers: OutgoingHttpHeaders = new HeaderBag();
   #body: Body;
   /** The error that set an error status, for the Catcher to render. */
   error: StatusError | undefined;
