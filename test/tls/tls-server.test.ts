@@ -28,6 +28,16 @@ function app(): Service {
       }),
     )
     .push(
+      new Router('events').get((_req, res) => {
+        const stream = res.sse({ keepAlive: 0 });
+        stream.send({ event: 'greeting', id: 1, data: { hello: 'sse' } });
+        setTimeout(() => {
+          stream.send('second\nline');
+          stream.close();
+        }, 20);
+      }),
+    )
+    .push(
       new Router('boom').get(() => {
         throw new Error('kaboom');
       }),
@@ -76,6 +86,8 @@ describe('TLS with HTTP/2 (ALPN) and HTTP/1.1 on one listener', { timeout: 60_00
       const missing = await curl([flag, '-H', 'accept: application/json', `${base}/nope`]);
       assert.equal(missing.status, '404');
       assert.equal(missing.body, '{"error":{"code":404,"name":"Not Found"}}');
+      const events = await curl([flag, `${base}/events`]);
+      assert.equal(events.body, 'event: greeting\nid: 1\ndata: {"hello":"sse"}\n\ndata: second\ndata: line\n\n');
       const boom = await curl([flag, `${base}/boom`]);
       assert.equal(boom.status, '500');
     }
