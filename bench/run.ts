@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: side-by-side, interleaved HTTP benchmarks of Volley against raw node:http,
  * Fastify, Hono and Express (one process each), a router micro-benchmark against find-my-way,
- * and the multi-process section (volley serve vs node:cluster vs one process). A measurement
- * tool, not a test: it prints markdown tables and writes them (and the raw runs as JSON).
+ * and the multi-process section (volley serve vs node:cluster vs one process); HTTP/2 over TLS
+ * (Volley vs raw node:http2, with h2load) and the bus fan-out latency of the chat example.
+ * A measurement tool, not a test: it prints markdown tables and writes them (and the raw runs as JSON).
  *
- *   npm run build && npm run bench [-- --quick] [--only single,router,multi]
+ *   npm run build && npm run bench [-- --quick] [--only single,router,multi,h2,fanout]
  *                                   [--rounds N] [--duration S] [--out FILE.md]
  *
  * Run from the repository root; loopback only; every process it starts is stopped by pid.
@@ -13,6 +14,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type FanoutResults, fanoutMarkdown, runFanout } from './fanout.js';
+import { checkH2load, type H2Results, h2Markdown, runH2 } from './h2.js';
 import type { Config } from './lib/config.js';
 import { log } from './lib/config.js';
 import { installCleanup, stopAll } from './lib/procs.js';
@@ -22,7 +25,7 @@ import { type MultiResults, multiMarkdown, multiTargets, runMulti } from './mult
 import { type RouterResults, routerMarkdown, runRouter } from './router.js';
 import { runSingle, type SingleResults, singleMarkdown } from './single.js';
 
-const SECTIONS = ['single', 'router', 'multi'] as const;
+const SECTIONS = ['single', 'router', 'multi', 'h2', 'fanout'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'max-noise': { type: 'string' },
     retries: { type: 'string', default: '2' },
+    'fanout-procs': { type: 'string', default: '2' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -47,6 +51,7 @@ if (values.help) {
   --no-pin    do not pin single-process servers and wrk to separate CPUs with taskset
   --max-noise measure a run again (up to --retries times, default 2; the quietest run is kept)
               when other processes used more than PCT% of the machine's CPU during it
+  --fanout-procs N  client processes the 1,000 fan-out WebSocket clients are split over (default 2)
   --render F  print the markdown of a saved run (F is the .json next to an --out file) and exit
   --out       markdown results (default dist/bench/results.md; raw runs go next to it as .json)`);
   process.exit(0);
@@ -72,6 +77,7 @@ for (const tool of ['wrk']) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${tool} is required (apt install ${tool})`);
   }
 }
+if (only.has('h2')) checkH2load();
 if (!existsSync('dist/src/index.js') || !existsSync('bin/volley.js')) {
   throw new Error('run from the repository root after `npm run build`');
 }
@@ -103,6 +109,8 @@ interface Raw {
   single?: SingleResults;
   router?: RouterResults;
   multi?: MultiResults;
+  h2?: H2Results;
+  fanout?: FanoutResults;
 }
 
 /** The markdown report of a run (also from a saved .json with --render). */
@@ -162,6 +170,34 @@ function render(raw: Raw): string {
       targets.map((t) => `- ${t.name}: **${t.value}** — ${t.met ? 'met' : 'NOT met'}`).join('\n'),
     );
   }
+  if (raw.h2) {
+    md.push(
+      '',
+      '### HTTP/2 over TLS (hello world, h2load)',
+      '',
+      `${raw.h2.version}; ALPN negotiated ${raw.h2.protocol}; self-signed EC P-256 certificate. ` +
+        (c.serverCpu !== undefined
+          ? `Each server pinned to CPU ${c.serverCpu} (\`taskset -c ${c.serverCpu} node bench/servers/h2-<name>.mjs <port> <cert> <key>\`), h2load pinned to CPU ${c.loadCpu}: `
+          : 'No CPU pinning: ') +
+        `\`${raw.h2.h2load} https://127.0.0.1:PORT/\` (req/s over the ${c.seconds} s main duration; ${c.rounds} interleaved rounds).`,
+      '',
+      h2Markdown(raw.h2),
+    );
+  }
+  if (raw.fanout) {
+    const f = raw.fanout.options;
+    md.push(
+      '',
+      `### Bus fan-out latency (chat example, ${f.clients} WebSocket clients, 2 workers)`,
+      '',
+      `\`${raw.fanout.command}\` (${raw.fanout.redis.split(' ').slice(0, 3).join(' ')} for the Redis rows, started on loopback per round). ` +
+        `${f.clients} clients in one room, each on a fresh connection, split over ${f.procs} client process(es); one publisher ` +
+        `socket sends ${f.rate} messages/s for ${f.seconds} s (after ${f.warmupSeconds} s of unrecorded warm-up) with sentAt from ` +
+        'CLOCK_MONOTONIC, and every client records receive time − sentAt. No CPU pinning.',
+      '',
+      fanoutMarkdown(raw.fanout),
+    );
+  }
   if (raw.seconds !== undefined) md.push('', `(${raw.seconds} s in all)`);
   return `${md.join('\n')}\n`;
 }
@@ -197,6 +233,14 @@ async function main(): Promise<void> {
   }
   if (only.has('multi')) {
     raw.multi = await runMulti(cfg);
+    save(raw);
+  }
+  if (only.has('h2')) {
+    raw.h2 = await runH2(cfg);
+    save(raw);
+  }
+  if (only.has('fanout')) {
+    raw.fanout = await runFanout(cfg, Number(values['fanout-procs']));
     save(raw);
   }
   raw.seconds = Math.round((Date.now() - started) / 1000);

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runLoad } from '../helpers/load.js';
 import { freePort, sleep } from '../helpers/net.js';
-import { fixture, volleyBin } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { volleyBin } from '../helpers/paths.js';
+import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
 function hasTmux(): boolean {
   try {
@@ -105,18 +105,7 @@ const TOP_TITLE =
 
 test(TOP_TITLE, tmuxTest, async (t) => {
   assert.ok(hasTmux(), 'this test needs tmux (apt-get install tmux)');
-  const port = await freePort();
-  const admin = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-  ]);
+  const { volley, port, admin } = await serveFixture({ workers: 2, admin: true });
   t.after(() => volley.dispose());
   await volley.ready();
   const status = (await (await fetch(`http://127.0.0.1:${admin}/status`)).json()) as {
@@ -204,18 +193,7 @@ test('volley top: nothing at the admin address is a clear error and exit code 1'
 });
 
 test('volley top without a terminal prints plain frames and stops on SIGTERM', { timeout: 60_000 }, async (t) => {
-  const port = await freePort();
-  const admin = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-  ]);
+  const { volley, admin } = await serveFixture({ workers: 1, admin: true });
   t.after(() => volley.dispose());
   await volley.ready();
   const top = new VolleyProcess(['top', '--admin', `127.0.0.1:${admin}`, '--interval', '200']);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { runLoad } from '../helpers/load.js';
 import { freePort, sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
 async function serve(extra: string[] = [], workers = 2) {
   const port = await freePort();
@@ -156,21 +156,10 @@ test('--log-file rotates at --log-max-size keeping --log-keep files, and SIGUSR1
   const dir = mkdtempSync(join(tmpdir(), 'volley-logfile-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'volley.log');
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--log-file',
-    path,
-    '--log-max-size',
-    '4K',
-    '--log-keep',
-    '2',
-  ]);
+  const { volley, port } = await serveFixture({
+    workers: 1,
+    args: ['--log-file', path, '--log-max-size', '4K', '--log-keep', '2'],
+  });
   t.after(() => volley.dispose());
   // The log goes to the file, not stdout: wait for readiness there.
   const deadline = Date.now() + 15_000;

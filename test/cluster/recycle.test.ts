@@ -2,24 +2,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { runLoad } from '../helpers/load.js';
-import { freePort, waitPidGone } from '../helpers/net.js';
-import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { waitPidGone } from '../helpers/net.js';
+import { serveFixture } from '../helpers/volley-process.js';
 
 const pidOf = (body: string) => String((JSON.parse(body) as { pid: number }).pid);
 
 test('--max-requests recycles a worker gracefully: a successor takes over, no request fails', async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--max-requests',
-    '100',
-  ]);
+  const { volley, port } = await serveFixture({ workers: 1, args: ['--max-requests', '100'] });
   t.after(() => volley.dispose());
   await volley.ready();
   const [first] = [...volley.workerPids];
@@ -41,17 +30,7 @@ test('--max-requests recycles a worker gracefully: a successor takes over, no re
 });
 
 test('--max-memory recycles a worker whose RSS grows past the limit', async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--max-memory',
-    '150',
-  ]);
+  const { volley, port } = await serveFixture({ workers: 1, args: ['--max-memory', '150'] });
   t.after(() => volley.dispose());
   await volley.ready();
   const [first] = [...volley.workerPids];
@@ -64,16 +43,7 @@ test('--max-memory recycles a worker whose RSS grows past the limit', async (t) 
 });
 
 test('--cpu-affinity pins worker i to CPU i and still serves', async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--cpu-affinity',
-  ]);
+  const { volley, port } = await serveFixture({ workers: 2, args: ['--cpu-affinity'] });
   t.after(() => volley.dispose());
   await volley.ready();
   const pins = new Map<number, string>();

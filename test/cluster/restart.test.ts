@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { runLoad } from '../helpers/load.js';
 import { freePort, pidAlive, sleep, waitPidGone } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
 async function status(
   port: number,
@@ -13,18 +13,7 @@ async function status(
 }
 
 test('kill -9 of a worker under churn load: its slot is ready again in under 1 s, failures bounded by its in-flight requests', async (t) => {
-  const port = await freePort();
-  const admin = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-  ]);
+  const { volley, port, admin } = await serveFixture({ workers: 2, admin: true });
   t.after(() => volley.dispose());
   await volley.ready();
   const before = await status(admin);

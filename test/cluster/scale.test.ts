@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { runLoad } from '../helpers/load.js';
-import { freePort, sleep } from '../helpers/net.js';
-import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { sleep } from '../helpers/net.js';
+import { serveFixture } from '../helpers/volley-process.js';
 
 async function workers(admin: number): Promise<{ id: number; state: string }[]> {
   const res = await fetch(`http://127.0.0.1:${admin}/status`);
@@ -17,18 +16,7 @@ function listeningSockets(port: number): number {
 }
 
 test('scaling 2 -> 3 -> 1 under churn load gives 0 failed requests', async (t) => {
-  const port = await freePort();
-  const admin = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-  ]);
+  const { volley, port, admin } = await serveFixture({ workers: 2, admin: true });
   t.after(() => volley.dispose());
   await volley.ready();
 
@@ -59,18 +47,7 @@ test('scaling 2 -> 3 -> 1 under churn load gives 0 failed requests', async (t) =
 });
 
 test('SIGTTIN adds a worker and SIGTTOU removes one', async (t) => {
-  const port = await freePort();
-  const admin = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-  ]);
+  const { volley, admin } = await serveFixture({ workers: 1, admin: true });
   t.after(() => volley.dispose());
   await volley.ready();
   volley.signal('SIGTTIN');

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { freePort, sleep, waitPidGone } from '../helpers/net.js';
-import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { sleep, waitPidGone } from '../helpers/net.js';
+import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
 function get(
   port: number,
@@ -25,18 +24,7 @@ function get(
 }
 
 test('SIGTERM while a 2 s request is in flight: it completes with 200, the primary exits 0, no worker survives', async (t) => {
-  const port = await freePort();
-  const admin = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-  ]);
+  const { volley, port, admin } = await serveFixture({ workers: 2, admin: true });
   t.after(() => volley.dispose());
   await volley.ready();
   const workers = [...volley.workerPids];
@@ -58,20 +46,7 @@ test('SIGTERM while a 2 s request is in flight: it completes with 200, the prima
 });
 
 test('--shutdown-delay keeps serving while /readyz says 503', async (t) => {
-  const port = await freePort();
-  const admin = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-    '--shutdown-delay',
-    '1500',
-  ]);
+  const { volley, port, admin } = await serveFixture({ workers: 1, admin: true, args: ['--shutdown-delay', '1500'] });
   t.after(() => volley.dispose());
   await volley.ready();
   assert.equal((await fetch(`http://127.0.0.1:${admin}/readyz`)).status, 200);
@@ -86,17 +61,7 @@ test('--shutdown-delay keeps serving while /readyz says 503', async (t) => {
 });
 
 test('a second SIGINT forces an immediate stop', async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--shutdown-timeout',
-    '20000',
-  ]);
+  const { volley, port } = await serveFixture({ workers: 1, args: ['--shutdown-timeout', '20000'] });
   t.after(() => volley.dispose());
   await volley.ready();
   const slow = get(port, '/slow?ms=15000').catch((err: Error) => err);
@@ -112,20 +77,7 @@ test('a second SIGINT forces an immediate stop', async (t) => {
 });
 
 test('admin endpoint: healthz, readyz, status JSON, token-protected POSTs, volley status/stop', async (t) => {
-  const port = await freePort();
-  const admin = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-    '--admin-token',
-    's3cret',
-  ]);
+  const { volley, admin } = await serveFixture({ workers: 2, admin: true, args: ['--admin-token', 's3cret'] });
   t.after(() => volley.dispose());
   await volley.ready();
   const base = `http://127.0.0.1:${admin}`;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { pidAlive, sleep, waitPidGone } from './net.js';
-import { repoRoot, volleyBin } from './paths.js';
+import { freePort, pidAlive, sleep, waitPidGone } from './net.js';
+import { fixture, repoRoot, volleyBin } from './paths.js';
 
 /**
  * A real `volley serve` (or other volley command) process for end-to-end tests. It records
@@ -92,4 +92,37 @@ export class VolleyProcess {
       }
     }
   }
+}
+
+export interface ServeFixtureOptions {
+  /** App module path (default: test/fixtures/app.ts). */
+  app?: string;
+  workers?: number;
+  /** Also serve the admin endpoint on a free loopback port. */
+  admin?: boolean;
+  /** More `volley serve` flags. */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts `volley serve <app> --workers N --listen 127.0.0.1:<free port> [--admin 127.0.0.1:<free port>]`.
+ * It does not wait for readiness (some tests expect a failure): call `volley.ready()`.
+ */
+export async function serveFixture(
+  options: ServeFixtureOptions = {},
+): Promise<{ volley: VolleyProcess; port: number; admin: number }> {
+  const port = await freePort();
+  const admin = options.admin ? await freePort() : 0;
+  const args = [
+    'serve',
+    options.app ?? fixture('app.ts'),
+    '--workers',
+    String(options.workers ?? 2),
+    '--listen',
+    `127.0.0.1:${port}`,
+    ...(options.admin ? ['--admin', `127.0.0.1:${admin}`] : []),
+    ...(options.args ?? []),
+  ];
+  return { volley: new VolleyProcess(args, options.env), port, admin };
 }

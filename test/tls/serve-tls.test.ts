@@ -12,7 +12,7 @@ import { makeCert } from '../helpers/certs.js';
 import { runLoad } from '../helpers/load.js';
 import { freePort, sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
 const run = promisify(execFile);
 
@@ -39,24 +39,11 @@ function presented(port: number): Promise<string> {
 }
 
 async function tlsServe(dir: string, extra: string[] = []) {
-  const port = await freePort();
-  const admin = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-    '--tls-cert',
-    join(dir, 'cert.pem'),
-    '--tls-key',
-    join(dir, 'key.pem'),
-    '--http2',
-    ...extra,
-  ]);
+  const { volley, port, admin } = await serveFixture({
+    workers: 2,
+    admin: true,
+    args: ['--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem'), '--http2', ...extra],
+  });
   return { volley, port, admin };
 }
 
