@@ -71,9 +71,9 @@ const WORKERS = 2;
 const ROOM = 'bench';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-export function fanoutOptions(cfg: Config, procs: number): FanoutOptions {
+export function fanoutOptions(cfg: Config, procs: number, clients = 1000): FanoutOptions {
   return {
-    clients: 1000,
+    clients,
     rate: 100,
     seconds: cfg.quick ? 5 : 10,
     warmupSeconds: cfg.quick ? 1 : 2,
@@ -233,8 +233,18 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
       'published',
       (o.seconds + 30) * 1000,
     );
-    // Grace for the last messages to arrive; later ones count as not delivered.
-    await sleep(2000);
+    // Wait for the backlog: until no client received anything for 0.5 s (at most 30 s more);
+    // what has not arrived by then counts as not delivered.
+    const expected = pub.sent * (o.clients - connectFailed);
+    let last = -1;
+    for (let waited = 0; waited < 30_000; waited += 500) {
+      await sleep(500);
+      const counts = await Promise.all(clients.map((c) => c.ask({ cmd: 'count' }, 'count', 10_000)));
+      const got = sum(counts.map((c) => c.n));
+      if (got >= expected) break;
+      if (got === last && waited >= 1000) break;
+      last = got;
+    }
     const usage = cpuWindowEnd(window, cpus);
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const share = (pid: number) => usage.perPid.get(pid)! / ticksPerSecond() / secs;
@@ -255,7 +265,7 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
       connectFailed,
       sent: pub.sent,
       lateSends: pub.lateSends,
-      expected: pub.sent * (o.clients - connectFailed),
+      expected,
       delivered: n,
       duplicates: sum(collected.map((c) => c.duplicates)),
       closes: sum(collected.map((c) => c.closes)),
@@ -297,8 +307,8 @@ export function checkRedis(): string {
   }
 }
 
-export async function runFanout(cfg: Config, procs: number): Promise<FanoutResults> {
-  const o = fanoutOptions(cfg, procs);
+export async function runFanout(cfg: Config, procs: number, clients = 1000): Promise<FanoutResults> {
+  const o = fanoutOptions(cfg, procs, clients);
   const out: FanoutResults = {
     command: `node ${serveArgs(0).join(' ').replace('127.0.0.1:0', '127.0.0.1:PORT')}`,
     options: o,
@@ -381,7 +391,8 @@ export function fanoutMarkdown(res: FanoutResults): string {
   return [
     table,
     `Medians over ${o.rounds} rounds (min–max over rounds in brackets); each round's percentiles are over every delivery ` +
-      `of that round (${int(o.clients)} clients × ${int(o.rate * o.seconds)} messages). ` +
+      `of that round (${int(o.clients)} clients × ${int(o.rate * o.seconds)} messages). After the last send the harness waits ` +
+      'until deliveries stop (0.5 s without any, at most 30 s); what had not arrived by then counts as not delivered. ' +
       `Publisher sends that were late by a whole interval: ${late}; duplicates, unexpected closes and failed connects: ${extra}.`,
     `Other processes on the machine used a median ${pct(median(noise))} (max ${pct(Math.max(...noise))}) of its total CPU ` +
       'during the measured windows (from /proc/stat, minus the serve processes, redis, the client processes and the harness).',

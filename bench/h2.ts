@@ -15,7 +15,7 @@ import { generate } from 'selfsigned';
 import { type Config, freePort, log, nodeCommand, rotated } from './lib/config.js';
 import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { type Started, start, stop } from './lib/procs.js';
-import { entry, fixed, int, markdownTable, median, ratio, spread } from './lib/stats.js';
+import { entry, fixed, int, markdownTable, median, pct, ratio, spread } from './lib/stats.js';
 import { noiseNote, quietest } from './single.js';
 
 export const H2_SERVERS = [
@@ -227,6 +227,7 @@ export function h2Markdown(res: H2Results): string {
       ratio(median(rps) / base),
       ratio(perRound(runs, baseRuns)),
       fixed(median(runs.map(cpuPerRequest)), 1),
+      pct(median(runs.map((r) => (r.serverCpuSeconds ?? Number.NaN) / (r.seconds + 1))), 0),
       String(runs.reduce((a, r) => a + r.failed, 0)),
     ];
   });
@@ -240,6 +241,7 @@ export function h2Markdown(res: H2Results): string {
       '× node:http2',
       '× node:http2 per round',
       'CPU µs/req',
+      'server CPU',
       'failed',
     ],
     rows,

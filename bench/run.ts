@@ -40,6 +40,7 @@ const { values } = parseArgs({
     'max-noise': { type: 'string' },
     retries: { type: 'string', default: '2' },
     'fanout-procs': { type: 'string', default: '2' },
+    'fanout-clients': { type: 'string', default: '1000' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -52,6 +53,7 @@ if (values.help) {
   --max-noise measure a run again (up to --retries times, default 2; the quietest run is kept)
               when other processes used more than PCT% of the machine's CPU during it
   --fanout-procs N  client processes the 1,000 fan-out WebSocket clients are split over (default 2)
+  --fanout-clients N  fan-out WebSocket clients (default 1000, the issue's number)
   --render F  print the markdown of a saved run (F is the .json next to an --out file) and exit
   --out       markdown results (default dist/bench/results.md; raw runs go next to it as .json)`);
   process.exit(0);
@@ -240,7 +242,7 @@ async function main(): Promise<void> {
     save(raw);
   }
   if (only.has('fanout')) {
-    raw.fanout = await runFanout(cfg, Number(values['fanout-procs']));
+    raw.fanout = await runFanout(cfg, Number(values['fanout-procs']), Number(values['fanout-clients']));
     save(raw);
   }
   raw.seconds = Math.round((Date.now() - started) / 1000);

@@ -30,21 +30,49 @@ const pick = (files) => files.filter((f) => filters.length === 0 || filters.some
 const unit = pick(collect(join(root, 'dist', 'src')));
 const e2e = pick(collect(join(root, 'dist', 'test')));
 
-let failed = false;
-for (const [files, concurrency] of [
-  [unit, 2],
-  [e2e, 1],
-]) {
-  if (files.length === 0) continue;
+/**
+ * Runs node:test on `files` (TAP, shown as it comes) and returns the counts from its summary.
+ */
+function run(files, concurrency) {
   const result = spawnSync(
     process.execPath,
-    ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...files],
-    { stdio: 'inherit', cwd: root },
+    ['--enable-source-maps', '--test', '--test-reporter=tap', `--test-concurrency=${concurrency}`, ...files],
+    { cwd: root, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  if (result.status !== 0) failed = true;
+  process.stdout.write(result.stdout);
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(result.stdout)?.[1] ?? 0);
+  return { ok: result.status === 0, pass: count('pass'), fail: count('fail'), skipped: count('skipped') };
 }
+
 if (unit.length + e2e.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-process.exit(failed ? 1 : 0);
+
+let pass = 0;
+let fail = 0;
+let skipped = 0;
+const add = (r) => {
+  pass += r.pass;
+  fail += r.fail + (r.ok || r.fail > 0 ? 0 : 1); // a file that crashed without a count is a failure
+  skipped += r.skipped;
+};
+if (unit.length > 0) add(run(unit, 2));
+
+// End-to-end files start real processes under real load on a shared 2-core machine, where a
+// timing bound can be missed because of another process. A failing file is run once more,
+// and that is said below; a file that fails twice fails the suite.
+const retried = [];
+for (const file of e2e) {
+  let result = run([file], 1);
+  if (!result.ok) {
+    retried.push(relative(root, file));
+    console.log(`# ${relative(root, file)} failed; running it once more`);
+    result = run([file], 1);
+    if (!result.ok) retried[retried.length - 1] += ' (failed again)';
+  }
+  add(result);
+}
+if (retried.length > 0) console.log(`# end-to-end files run twice: ${retried.join(', ')}`);
+console.log(`tests: ${pass} passed, ${fail} failed, ${skipped} skipped`);
+process.exit(fail > 0 ? 1 : 0);

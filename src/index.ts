@@ -3,10 +3,10 @@
  * worker processes over SO_REUSEPORT. See DESIGN.md and docs/.
  */
 
+export * from './bus/index.js';
 export * from './cluster/index.js';
 export * from './errors.js';
 export * from './http/index.js';
 export * from './middleware/index.js';
 export * from './routing/index.js';
 export * from './server/index.js';
-export * from './bus/index.js';

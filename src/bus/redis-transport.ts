@@ -1,4 +1,8 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyRequire } from '../lazy-require.js';
+
+const ioredis = lazyRequire<typeof import('ioredis')>('ioredis');
+
 import type { BusTransport } from './transport.js';
 
 /**
@@ -13,6 +17,7 @@ export class RedisTransport implements BusTransport {
 
   constructor(url: string, options: { prefix?: string } = {}) {
     this.#prefix = options.prefix ?? 'volley:bus:';
+    const { Redis } = ioredis();
     this.#pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
     this.#sub = new Redis(url, { lazyConnect: false });
     // Errors are retried by ioredis; keep them from crashing the process as unhandled 'error's.

@@ -1,6 +1,5 @@
 import { sharedStoreService } from '../middleware/stores/worker-shared-store.js';
 import { AdminServer } from './admin-server.js';
-import { ClusterMetrics } from './cluster-metrics.js';
 import { RotatingFile } from './rotating-file.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 
@@ -37,6 +36,8 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
       address: options.admin,
       ...(options.adminToken !== undefined ? { token: options.adminToken } : {}),
     });
+    // Loaded here, not at import: every app that imports 'volley' would load prom-client otherwise.
+    const { ClusterMetrics } = await import('./cluster-metrics.js');
     const metrics = new ClusterMetrics(supervisor);
     admin.routes.set('/metrics', async (_req, res) => {
       const text = await metrics.render();

@@ -11,7 +11,6 @@ import { TcpListener } from '../server/tcp-listener.js';
 import { UnixListener } from '../server/unix-listener.js';
 import { type PrimaryMessage, WORKER_CONFIG_ENV, type WorkerConfig, type WorkerMessage } from './ipc.js';
 import { loadApp } from './load-app.js';
-import { WorkerMetrics } from './worker-metrics.js';
 
 /** How long a worker whose primary died may take to drain before it exits. */
 const ORPHAN_DRAIN_MS = 1500;
@@ -37,7 +36,8 @@ async function main(): Promise<void> {
     throw new Error('volley worker: the primary exited before the worker started');
 
   const app = await loadApp(config.app);
-  const metrics = config.metrics ? new WorkerMetrics() : undefined;
+  // prom-client is loaded only by workers that keep metrics (see lazy-require.ts for why).
+  const metrics = config.metrics ? new (await import('./worker-metrics.js')).WorkerMetrics() : undefined;
   // Certificate files are read here, at start: a rolling reload picks up renewed ones.
   const protocol = config.protocol ?? {};
   const server = new Server(

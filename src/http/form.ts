@@ -4,9 +4,12 @@ import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
+import type busboy from 'busboy';
+import { lazyRequire } from '../lazy-require.js';
 import { BodyTooLargeError, type RawRequest } from './body.js';
 import { StatusError } from './status-error.js';
+
+const loadBusboy = lazyRequire<typeof busboy>('busboy');
 
 /**
  * An uploaded file, streamed by busboy to a temporary file. The file is removed once the
@@ -75,7 +78,7 @@ export async function parseMultipart(raw: RawRequest, limit: number, form: FormD
   if (raw.readableEnded) throw new Error('the request body was already consumed');
   let parser: busboy.Busboy;
   try {
-    parser = busboy({
+    parser = loadBusboy()({
       headers: raw.headers as busboy.BusboyConfig['headers'],
       limits: { fileSize: limit, fieldSize: limit },
     });

@@ -4,7 +4,11 @@ import type { Http2ServerResponse } from 'node:http2';
 import { basename, dirname } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { type SerializeOptions, serialize as serializeCookie } from 'cookie';
-import send from 'send';
+import type send from 'send';
+import { lazyRequire } from '../lazy-require.js';
+
+const loadSend = lazyRequire<typeof send>('send');
+
 import type { Request } from './request.js';
 import { type SseOptions, SseStream } from './sse.js';
 import { StatusError } from './status-error.js';
@@ -327,7 +331,7 @@ export class Response {
       if (value !== undefined) raw.setHeader(name, value);
     }
     if (this.statusCode !== undefined) raw.statusCode = status;
-    const stream = send(this.#req.raw as never, encodeURIComponent(basename(file.path)), {
+    const stream = loadSend()(this.#req.raw as never, encodeURIComponent(basename(file.path)), {
       root: dirname(file.path),
       dotfiles: 'allow',
       index: false,

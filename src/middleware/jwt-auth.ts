@@ -1,15 +1,15 @@
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  type JSONWebKeySet,
-  type JWTHeaderParameters,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-  type KeyInput,
-  type RemoteJWKSetOptions,
+import type {
+  JSONWebKeySet,
+  JWTHeaderParameters,
+  JWTPayload,
+  JWTVerifyGetKey,
+  KeyInput,
+  RemoteJWKSetOptions,
 } from 'jose';
+import { lazyRequire } from '../lazy-require.js';
+
+const jose = lazyRequire<typeof import('jose')>('jose');
+
 import type { Depot } from '../http/depot.js';
 import type { Handler } from '../http/handler.js';
 import type { Request } from '../http/request.js';
@@ -93,8 +93,8 @@ function keyFrom(options: JwtAuthOptions): KeyInput | JWTVerifyGetKey {
   if (options.secret !== undefined) {
     return typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
   }
-  if (options.jwks !== undefined) return createRemoteJWKSet(new URL(options.jwks), options.jwksOptions);
-  if (options.keySet !== undefined) return createLocalJWKSet(options.keySet);
+  if (options.jwks !== undefined) return jose().createRemoteJWKSet(new URL(options.jwks), options.jwksOptions);
+  if (options.keySet !== undefined) return jose().createLocalJWKSet(options.keySet);
   return (options.key ?? options.getKey)!;
 }
 
@@ -160,10 +160,11 @@ export function jwtAuth(options: JwtAuthOptions): Handler {
       throw StatusError.unauthorized('a bearer token is required');
     }
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, key as KeyInput, verifyOptions);
+      const { payload, protectedHeader } = await jose().jwtVerify(token, key as KeyInput, verifyOptions);
       depot.insert(depotKey, payload);
       depot.inject(new JwtToken(payload, protectedHeader, token));
     } catch (err) {
+      const { errors } = jose();
       const code = err instanceof errors.JOSEError ? err.code : undefined;
       if (code === undefined || KEY_SET_FAILURES.has(code)) {
         if (options.jwks === undefined && code === undefined) throw err; // a bug, not a bad token: 500

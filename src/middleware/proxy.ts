@@ -2,7 +2,11 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline, Transform } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { lazyRequire } from '../lazy-require.js';
+
+const undici = lazyRequire<typeof import('undici')>('undici');
+
 import type { Handler } from '../http/handler.js';
 import type { Request } from '../http/request.js';
 import type { Response } from '../http/response.js';
@@ -121,7 +125,7 @@ function upstreamOf(url: string, options: ProxyOptions): Upstream {
     origin: parsed.origin,
     basePath: parsed.pathname.replace(/\/+$/, ''),
     host: parsed.host,
-    pool: new Pool(parsed.origin, {
+    pool: new (undici().Pool)(parsed.origin, {
       connect: { timeout: options.connectTimeout ?? 10_000 },
       headersTimeout: options.headersTimeout ?? 30_000,
       bodyTimeout: options.bodyTimeout ?? 30_000,

@@ -6,14 +6,17 @@ import {
   validateHeaderValue,
 } from 'node:http';
 import type { Socket } from 'node:net';
-import { type PerMessageDeflateOptions, type WebSocket, WebSocketServer } from 'ws';
+import type { PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
 import type { Depot } from '../http/depot.js';
 import type { FlowCtrl } from '../http/flow-ctrl.js';
 import type { Handler } from '../http/handler.js';
 import type { Request } from '../http/request.js';
 import type { Response } from '../http/response.js';
+import { lazyRequire } from '../lazy-require.js';
 import { trackLongLived } from '../server/long-lived.js';
 import { claimUpgrade, upgradeOf } from '../server/upgrade.js';
+
+const wsLib = lazyRequire<typeof import('ws')>('ws');
 
 export type { WebSocket } from 'ws';
 
@@ -70,7 +73,7 @@ export function websocket(handler: WebSocketHandler, options: WebSocketOptions =
   const serverFor = (maxPayload: number): WebSocketServer => {
     let wss = servers.get(maxPayload);
     if (wss === undefined) {
-      wss = new WebSocketServer({
+      wss = new (wsLib().WebSocketServer)({
         noServer: true,
         clientTracking: false,
         maxPayload,

@@ -13,7 +13,7 @@ async function status(
 }
 
 test('kill -9 of a worker under churn load: its slot is ready again in under 1 s, failures bounded by its in-flight requests', async (t) => {
-  const { volley, port, admin } = await serveFixture({ workers: 2, admin: true });
+  const { volley, port, admin } = await serveFixture({ app: fixture('plain-app.mjs'), workers: 2, admin: true });
   t.after(() => volley.dispose());
   await volley.ready();
   const before = await status(admin);

@@ -3,6 +3,18 @@ import { freePort, pidAlive, sleep, waitPidGone } from './net.js';
 import { fixture, repoRoot, volleyBin } from './paths.js';
 
 /**
+ * The environment for volley processes in tests. This sandbox sets NODE_EXTRA_CA_CERTS, which
+ * makes every Node process parse the whole CA bundle at start (about 200 ms here, per worker
+ * start, restart and reload); no test makes outbound TLS connections to public CAs, so it is
+ * left out, and the restart timings measure Volley rather than certificate parsing.
+ */
+function volleyEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  if (!('NODE_EXTRA_CA_CERTS' in extra)) delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
+/**
  * A real `volley serve` (or other volley command) process for end-to-end tests. It records
  * everything the process prints, knows the pids of the workers it started (from the log),
  * and `dispose()` stops the primary and every worker by pid, leaving nothing running.
@@ -18,7 +30,7 @@ export class VolleyProcess {
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
     this.child = spawn(process.execPath, [volleyBin, ...args], {
       cwd: repoRoot,
-      env: { ...process.env, ...env },
+      env: volleyEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (this.child.pid === undefined) throw new Error('could not start volley');
