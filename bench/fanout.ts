@@ -58,6 +58,8 @@ export interface FanoutRun {
   /** CPU use (share of one CPU) during the measured window. */
   cpu: { primary: number; workers: number[]; redis?: number; clients: number[] };
   otherShare: number;
+  /** Supervisor events after all workers were ready (a worker replaced, exited). */
+  events: string[];
 }
 
 export interface FanoutResults {
@@ -203,6 +205,7 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
     served.child.stderr?.on('data', onData);
     await served.waitFor(/all \d+ worker\(s\) ready/, 30_000);
     onData();
+    const readyAt = served.output().length;
     const url = `ws://127.0.0.1:${port}/rooms/${ROOM}/ws`;
 
     for (let i = 0; i < o.procs; i++) clients.push(new ClientProc());
@@ -283,7 +286,14 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
         clients: clients.map((c) => share(c.pid)),
       },
       otherShare: usage.otherShare,
+      events: served
+        .output()
+        .slice(readyAt)
+        .split('\n')
+        .filter((l) => /has not answered|exited|started \(pid/.test(l))
+        .map((l) => l.replace(/^\S+ \[primary \d+\] /, '')),
     };
+    for (const e of run.events) log(`    serve: ${e}`);
     log(
       `  round ${round + 1} ${transport}: spread ${JSON.stringify(spread)}, delivered ${int(run.delivered)}/${int(run.expected)}, ` +
         `p50 ${fixed(run.p50)} ms, p99 ${fixed(run.p99)} ms, max ${fixed(run.max)} ms; ` +
@@ -354,15 +364,16 @@ export function fanoutMarkdown(res: FanoutResults): string {
       range((r) => r.max),
       `${int(delivered)} / ${int(expected)}`,
       spread,
-      runs.map((r) => r.cpu.workers.map((x) => pct(x, 0)).join('+')).join(', '),
+      runs.map((r) => r.cpu.workers.map((x) => (Number.isFinite(x) ? pct(x, 0) : '—')).join('+')).join(', '),
       pct(
         m((r) => sum(r.cpu.clients) / r.cpu.clients.length),
         0,
       ),
+      runs.map((r) => (Number.isFinite(r.otherShare) ? pct(r.otherShare, 0) : '?')).join(', '),
       t === 'Redis'
         ? pct(
             m((r) => r.cpu.redis ?? Number.NaN),
-            0,
+            1,
           )
         : pct(
             m((r) => r.cpu.primary),
@@ -380,11 +391,13 @@ export function fanoutMarkdown(res: FanoutResults): string {
       'clients per worker (each round)',
       'worker CPU (each round)',
       'client proc CPU',
+      'other load (each round)',
       'relay CPU (primary / redis)',
     ],
     rows,
   );
-  const noise = res.runs.map((r) => r.otherShare);
+  const noise = res.runs.map((r) => r.otherShare).filter(Number.isFinite);
+  const events = res.runs.flatMap((r) => (r.events ?? []).map((e) => `- round ${r.round + 1}, ${r.transport}: ${e}`));
   const late = sum(res.runs.map((r) => r.lateSends));
   const extra = sum(res.runs.map((r) => r.duplicates + r.closes + r.connectFailed));
   const t = fanoutTarget(res);
@@ -396,6 +409,11 @@ export function fanoutMarkdown(res: FanoutResults): string {
       `Publisher sends that were late by a whole interval: ${late}; duplicates, unexpected closes and failed connects: ${extra}.`,
     `Other processes on the machine used a median ${pct(median(noise))} (max ${pct(Math.max(...noise))}) of its total CPU ` +
       'during the measured windows (from /proc/stat, minus the serve processes, redis, the client processes and the harness).',
+    ...(events.length
+      ? [
+          `Supervisor events during the measurements (“—” in worker CPU: a worker replaced during the window, and its successor):\n\n${events.join('\n')}`,
+        ]
+      : []),
     `Target (issue 8): primary-relay p99 < 20 ms — **${fixed(t.p99)} ms**: ${t.met ? 'met' : 'NOT met'}.`,
   ].join('\n\n');
 }
