@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { test } from 'node:test';
 import { freePort, sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
+import { request } from '../helpers/raw-http.js';
 import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
 import { VolleyProcess } from '../helpers/volley-process.js';
 
@@ -13,21 +13,8 @@ interface View {
   received: { topic: string; message: { text: string } }[];
 }
 
-function fresh(port: number, path: string, method = 'GET'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
-        });
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject)
-      .end();
-  });
-}
+/** A request on a fresh connection, so the kernel's hash spreads them over the workers. */
+const fresh = async (port: number, path: string, method = 'GET') => (await request({ port }, path, { method })).body;
 
 /** Asks until every worker has answered once (fresh connections spread over workers). */
 async function views(port: number, workers: number): Promise<Map<number, View>> {

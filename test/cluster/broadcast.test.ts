@@ -1,37 +1,15 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { test } from 'node:test';
-import { freePort, sleep } from '../helpers/net.js';
+import { sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { request } from '../helpers/raw-http.js';
+import { serveFixture } from '../helpers/volley-process.js';
 
-/** GET on a fresh connection each time, so the kernel's hash reaches both workers. */
-function fresh(port: number, path: string, method = 'GET'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
-        });
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject)
-      .end();
-  });
-}
+/** A request on a fresh connection, so the kernel's hash spreads them over the workers. */
+const fresh = async (port: number, path: string, method = 'GET') => (await request({ port }, path, { method })).body;
 
 test('a broadcast from one worker reaches every worker, relayed by the primary', async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('broadcast-app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-  ]);
+  const { volley, port } = await serveFixture({ app: fixture('broadcast-app.ts'), workers: 2 });
   t.after(() => volley.dispose());
   await volley.ready();
   const said = JSON.parse(await fresh(port, '/say?text=hello', 'POST')) as { worker: number };

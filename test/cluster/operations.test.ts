@@ -188,15 +188,7 @@ test('--log-file rotates at --log-max-size keeping --log-keep files, and SIGUSR1
 });
 
 test('the accessLog hoop writes through the merged log, tagged with the worker', async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('logged-app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-  ]);
+  const { volley, port } = await serveFixture({ app: fixture('logged-app.ts'), workers: 1 });
   t.after(() => volley.dispose());
   await volley.ready();
   const [pid] = [...volley.workerPids];

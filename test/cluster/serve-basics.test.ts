@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { runLoad } from '../helpers/load.js';
 import { freePort } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
 const whoami = (body: string) => String((JSON.parse(body) as { worker: number }).worker);
 
@@ -63,15 +63,7 @@ test('workers see VOLLEY_WORKER_ID and VOLLEY_WORKER_GENERATION; TCP and unix li
 });
 
 test('an app that throws while loading makes volley serve exit non-zero with the error', async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('broken-app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-  ]);
+  const { volley } = await serveFixture({ app: fixture('broken-app.ts'), workers: 2 });
   t.after(() => volley.dispose());
   const { code } = await volley.exited;
   assert.notEqual(code, 0);
@@ -80,15 +72,7 @@ test('an app that throws while loading makes volley serve exit non-zero with the
 });
 
 test('an app module without a default export is refused with a clear message', async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('no-default.mjs'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-  ]);
+  const { volley } = await serveFixture({ app: fixture('no-default.mjs'), workers: 1 });
   t.after(() => volley.dispose());
   const { code } = await volley.exited;
   assert.notEqual(code, 0);

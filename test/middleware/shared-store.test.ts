@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { freePort } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { serveFixture } from '../helpers/volley-process.js';
 
 /** GET on a fresh connection (agent: false), so the kernel's SO_REUSEPORT hash spreads them over workers. */
 function fresh(port: number): Promise<{ status: number; worker: string | undefined; remaining: string | undefined }> {
@@ -24,15 +23,7 @@ function fresh(port: number): Promise<{ status: number; worker: string | undefin
 }
 
 test('workerSharedStore under volley serve --workers 2: a limit of 50 admits exactly 50 of 100, across both workers', async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('rate-limited-app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-  ]);
+  const { volley, port } = await serveFixture({ app: fixture('rate-limited-app.ts'), workers: 2 });
   t.after(() => volley.dispose());
   await volley.ready();
 

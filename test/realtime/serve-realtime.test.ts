@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { freePort, waitPidGone } from '../helpers/net.js';
+import { waitPidGone } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { serveFixture } from '../helpers/volley-process.js';
 
 const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([
@@ -27,15 +27,7 @@ function hello(port: number): Promise<{ ws: WebSocket; hello: string; closed: Pr
 test('two workers each greet their own WebSocket client; SIGTERM closes them with 1001 and ends SSE', {
   timeout: 60_000,
 }, async (t) => {
-  const port = await freePort();
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('realtime-app.ts'),
-    '--workers',
-    '2',
-    '--listen',
-    `127.0.0.1:${port}`,
-  ]);
+  const { volley, port } = await serveFixture({ app: fixture('realtime-app.ts'), workers: 2 });
   t.after(() => volley.dispose());
   await volley.ready();
   const workers = [...volley.workerPids];
