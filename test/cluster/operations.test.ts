@@ -116,33 +116,14 @@ test('volley reload and volley scale act on the running primary; nothing answeri
 });
 
 test('a non-loopback admin address without a token is refused at start; a unix admin socket has mode 0600', async (t) => {
-  const port = await freePort();
-  const open = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `0.0.0.0:${await freePort()}`,
-  ]);
+  const { volley: open } = await serveFixture({ workers: 1, args: ['--admin', `0.0.0.0:${await freePort()}`] });
   t.after(() => open.dispose());
   assert.notEqual((await open.exited).code, 0);
   assert.match(open.output, /non-loopback admin address needs --admin-token/);
   assert.equal(open.workerPids.size, 0);
 
   const sock = join(tmpdir(), `volley-admin-${process.pid}-${Date.now()}.sock`);
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `unix:${sock}`,
-  ]);
+  const { volley } = await serveFixture({ workers: 1, args: ['--admin', `unix:${sock}`] });
   t.after(() => volley.dispose());
   await volley.ready();
   assert.equal(statSync(sock).mode & 0o777, 0o600);

@@ -45,21 +45,12 @@ test('kill -9 of a worker under churn load: its slot is ready again in under 1 s
 });
 
 test('a worker busy-looping is replaced within the heartbeat timeout plus 1 s, then new connections are served', async (t) => {
-  const port = await freePort();
-  const admin = await freePort();
   const heartbeat = 2000;
-  const volley = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--admin',
-    `127.0.0.1:${admin}`,
-    '--heartbeat-timeout',
-    String(heartbeat),
-  ]);
+  const { volley, port, admin } = await serveFixture({
+    workers: 1,
+    admin: true,
+    args: ['--heartbeat-timeout', String(heartbeat)],
+  });
   t.after(() => volley.dispose());
   await volley.ready();
   const hung = (await status(admin)).workers[0]!;

@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { makeCert } from '../helpers/certs.js';
 import { runLoad } from '../helpers/load.js';
-import { freePort, sleep } from '../helpers/net.js';
+import { sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
 import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
@@ -104,36 +104,16 @@ test('bad certificate inputs: a missing file or a mismatched pair fails at start
     a.remove();
     b.remove();
   });
-  const port = await freePort();
-  const missing = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--tls-cert',
-    '/nonexistent/c.pem',
-    '--tls-key',
-    a.key,
-  ]);
+  const { volley: missing } = await serveFixture({
+    workers: 1,
+    args: ['--tls-cert', '/nonexistent/c.pem', '--tls-key', a.key],
+  });
   t.after(() => missing.dispose());
   assert.notEqual((await missing.exited).code, 0);
   assert.match(missing.output, /\/nonexistent\/c\.pem/);
   assert.equal(missing.workerPids.size, 0);
 
-  const mismatched = new VolleyProcess([
-    'serve',
-    fixture('app.ts'),
-    '--workers',
-    '1',
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--tls-cert',
-    a.cert,
-    '--tls-key',
-    b.key,
-  ]);
+  const { volley: mismatched } = await serveFixture({ workers: 1, args: ['--tls-cert', a.cert, '--tls-key', b.key] });
   t.after(() => mismatched.dispose());
   assert.notEqual((await mismatched.exited).code, 0);
   assert.ok(mismatched.output.includes(a.cert) && mismatched.output.includes(b.key), mismatched.output);
