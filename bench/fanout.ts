@@ -7,10 +7,12 @@
  * Transports: the primary relay (the default under `volley serve`) and Redis pub/sub (a
  * `redis-server` started here on loopback, `VOLLEY_REDIS_URL` set for the serve process).
  *
- * The clients live in child processes (bench/fanout-client.ts, driven over IPC) so the
- * harness's own event loop is not in the measurement; with `procs` > 1 they are split over
- * several, which all read the same CLOCK_MONOTONIC as the publisher. Rounds alternate the two
- * transports (rotated order), each round on a freshly started server.
+ * The receiving clients are bench/tools/ws-fanout-client.c (built with the system compiler): in
+ * Node they cost as much CPU per delivered frame as the server spent sending it, on the same two
+ * CPUs, so the benchmark mostly measured itself. With `procs` > 1 they are split over several
+ * receiver processes; the publisher is a `ws` client in a Node child (bench/fanout-client.ts).
+ * All of them read the same CLOCK_MONOTONIC. Rounds alternate the two transports (rotated
+ * order), each round on a freshly started server.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +22,7 @@ import { type Config, freePort, log, rotated } from './lib/config.js';
 import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { adopt, type Started, start, stop } from './lib/procs.js';
 import { fixed, int, markdownTable, median, pct, sum } from './lib/stats.js';
+import { buildReceiver, Receivers } from './lib/ws-receivers.js';
 
 export const TRANSPORTS = ['primary relay', 'Redis'] as const;
 type Transport = (typeof TRANSPORTS)[number];
@@ -30,7 +33,7 @@ export interface FanoutOptions {
   rate: number;
   seconds: number;
   warmupSeconds: number;
-  /** Child processes the clients are split over. */
+  /** Receiver processes the clients are split over. */
   procs: number;
   rounds: number;
 }
@@ -53,10 +56,8 @@ export interface FanoutRun {
   p999: number;
   max: number;
   mean: number;
-  /** Event-loop utilisation of each client child while recording. */
-  clientElu: number[];
   /** CPU use (share of one CPU) during the measured window. */
-  cpu: { primary: number; workers: number[]; redis?: number; clients: number[] };
+  cpu: { primary: number; workers: number[]; redis?: number; clients: number[]; publisher: number };
   otherShare: number;
   /** Supervisor events after all workers were ready (a worker replaced, exited). */
   events: string[];
@@ -98,8 +99,8 @@ function serveArgs(port: number): string[] {
   ];
 }
 
-/** A client child over IPC (not started through procs.start, which has no IPC channel: adopted instead). */
-class ClientProc {
+/** The publisher child over IPC (not started through procs.start, which has no IPC channel: adopted instead). */
+class Publisher {
   readonly child: ChildProcess;
   readonly pid: number;
   #waiting: { type: Reply['type']; resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
@@ -181,11 +182,18 @@ async function startRedis(): Promise<{ proc: Started; url: string }> {
   return { proc, url: `redis://127.0.0.1:${port}` };
 }
 
-async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpus: number): Promise<FanoutRun> {
+async function oneRun(
+  o: FanoutOptions,
+  transport: Transport,
+  round: number,
+  cpus: number,
+  receiverBinary: string,
+): Promise<FanoutRun> {
   let redis: { proc: Started; url: string } | undefined;
   let serve: Started | undefined;
   const workerPids: number[] = [];
-  const clients: ClientProc[] = [];
+  const clients: Receivers[] = [];
+  let publisher: Publisher | undefined;
   try {
     if (transport === 'Redis') redis = await startRedis();
     const port = await freePort();
@@ -208,15 +216,13 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
     const readyAt = served.output().length;
     const url = `ws://127.0.0.1:${port}/rooms/${ROOM}/ws`;
 
-    for (let i = 0; i < o.procs; i++) clients.push(new ClientProc());
+    for (let i = 0; i < o.procs; i++) clients.push(new Receivers(receiverBinary));
     const shares = clients.map((_, i) => Math.floor(o.clients / o.procs) + (i < o.clients % o.procs ? 1 : 0));
-    const connected = await Promise.all(
-      clients.map((c, i) => c.ask({ cmd: 'connect', url, clients: shares[i]!, concurrency: 25 }, 'connected', 60_000)),
-    );
+    const connected = await Promise.all(clients.map((c, i) => c.connect(url, shares[i]!, 25)));
     const spread: Record<string, number> = {};
     for (const c of connected) for (const [w, n] of Object.entries(c.workers)) spread[w] = (spread[w] ?? 0) + n;
     const connectFailed = sum(connected.map((c) => c.failed));
-    const publisher = clients[0]!;
+    publisher = new Publisher();
 
     // Warm-up (not recorded): JIT the relay, the workers' send path and the clients.
     await publisher.ask(
@@ -227,8 +233,14 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
     await sleep(1000);
 
     const runId = `r${round}${transport === 'Redis' ? 'R' : 'P'}`;
-    await Promise.all(clients.map((c) => c.ask({ cmd: 'record', run: runId }, 'recording', 10_000)));
-    const pids = [served.pid, ...workerPids, ...clients.map((c) => c.pid), ...(redis ? [redis.proc.pid] : [])];
+    await Promise.all(clients.map((c) => c.record(runId)));
+    const pids = [
+      served.pid,
+      ...workerPids,
+      ...clients.map((c) => c.pid),
+      publisher.pid,
+      ...(redis ? [redis.proc.pid] : []),
+    ];
     const window = cpuWindowStart(pids);
     const t0 = process.hrtime.bigint();
     const pub = await publisher.ask(
@@ -242,8 +254,7 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
     let last = -1;
     for (let waited = 0; waited < 30_000; waited += 500) {
       await sleep(500);
-      const counts = await Promise.all(clients.map((c) => c.ask({ cmd: 'count' }, 'count', 10_000)));
-      const got = sum(counts.map((c) => c.n));
+      const got = sum(await Promise.all(clients.map((c) => c.count())));
       if (got >= expected) break;
       if (got === last && waited >= 1000) break;
       last = got;
@@ -251,7 +262,7 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
     const usage = cpuWindowEnd(window, cpus);
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const share = (pid: number) => usage.perPid.get(pid)! / ticksPerSecond() / secs;
-    const collected = await Promise.all(clients.map((c) => c.ask({ cmd: 'collect' }, 'collected', 60_000)));
+    const collected = await Promise.all(clients.map((c) => c.collect()));
 
     const n = sum(collected.map((c) => c.latencies.length));
     const all = new Float64Array(n);
@@ -278,12 +289,12 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
       p999: percentile(all, 99.9),
       max: n ? all[n - 1]! : Number.NaN,
       mean: n ? sum(Array.from(all)) / n : Number.NaN,
-      clientElu: collected.map((c) => c.elu),
       cpu: {
         primary: share(served.pid),
         workers: workerPids.map(share),
         ...(redis ? { redis: share(redis.proc.pid) } : {}),
         clients: clients.map((c) => share(c.pid)),
+        publisher: share(publisher.pid),
       },
       otherShare: usage.otherShare,
       events: served
@@ -298,11 +309,11 @@ async function oneRun(o: FanoutOptions, transport: Transport, round: number, cpu
       `  round ${round + 1} ${transport}: spread ${JSON.stringify(spread)}, delivered ${int(run.delivered)}/${int(run.expected)}, ` +
         `p50 ${fixed(run.p50)} ms, p99 ${fixed(run.p99)} ms, max ${fixed(run.max)} ms; ` +
         `CPU workers ${run.cpu.workers.map((x) => pct(x, 0)).join('/')}, clients ${run.cpu.clients.map((x) => pct(x, 0)).join('/')}` +
-        `${run.cpu.redis !== undefined ? `, redis ${pct(run.cpu.redis, 0)}` : ''}, client ELU ${run.clientElu.map((x) => pct(x, 0)).join('/')}`,
+        `${run.cpu.redis !== undefined ? `, redis ${pct(run.cpu.redis, 0)}` : ''}`,
     );
     return run;
   } finally {
-    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all([...clients.map((c) => c.close()), publisher?.close()]);
     if (serve) await stop(serve.pid, 6000);
     await Promise.all(workerPids.map((pid) => stop(pid, 1000)));
     if (redis) await stop(redis.proc.pid);
@@ -329,8 +340,9 @@ export async function runFanout(cfg: Config, procs: number, clients = 1000): Pro
     `\n[fanout] ${o.clients} WebSocket clients over ${WORKERS} workers (in ${o.procs} client process(es)), ` +
       `${o.rate} msg/s for ${o.seconds} s, ${o.rounds} rounds`,
   );
+  const receiverBinary = buildReceiver();
   for (let r = 0; r < o.rounds; r++) {
-    for (const t of rotated(TRANSPORTS, r)) out.runs.push(await oneRun(o, t, r, cfg.cpus));
+    for (const t of rotated(TRANSPORTS, r)) out.runs.push(await oneRun(o, t, r, cfg.cpus, receiverBinary));
   }
   return out;
 }
@@ -390,7 +402,7 @@ export function fanoutMarkdown(res: FanoutResults): string {
       'delivered / expected',
       'clients per worker (each round)',
       'worker CPU (each round)',
-      'client proc CPU',
+      'receiver proc CPU',
       'other load (each round)',
       'relay CPU (primary / redis)',
     ],

@@ -52,7 +52,7 @@ if (values.help) {
   --no-pin    do not pin single-process servers and wrk to separate CPUs with taskset
   --max-noise measure a run again (up to --retries times, default 2; the quietest run is kept)
               when other processes used more than PCT% of the machine's CPU during it
-  --fanout-procs N  client processes the 1,000 fan-out WebSocket clients are split over (default 2)
+  --fanout-procs N  receiver processes (bench/tools/ws-fanout-client.c) the fan-out clients are split over (default 2)
   --fanout-clients N  fan-out WebSocket clients (default 1000, the issue's number)
   --render F  print the markdown of a saved run (F is the .json next to an --out file) and exit
   --out       markdown results (default dist/bench/results.md; raw runs go next to it as .json)`);
@@ -193,8 +193,8 @@ function render(raw: Raw): string {
       `### Bus fan-out latency (chat example, ${f.clients} WebSocket clients, 2 workers)`,
       '',
       `\`${raw.fanout.command}\` (${raw.fanout.redis.split(' ').slice(0, 3).join(' ')} for the Redis rows, started on loopback per round). ` +
-        `${f.clients} clients in one room, each on a fresh connection, split over ${f.procs} client process(es); one publisher ` +
-        `socket sends ${f.rate} messages/s for ${f.seconds} s (after ${f.warmupSeconds} s of unrecorded warm-up) with sentAt from ` +
+        `${f.clients} clients in one room, each on a fresh connection, split over ${f.procs} receiver process(es) (bench/tools/ws-fanout-client.c, C on epoll); one publisher ` +
+        `socket (a \`ws\` client in Node) sends ${f.rate} messages/s for ${f.seconds} s (after ${f.warmupSeconds} s of unrecorded warm-up) with sentAt from ` +
         'CLOCK_MONOTONIC, and every client records receive time − sentAt. No CPU pinning.',
       '',
       fanoutMarkdown(raw.fanout),

@@ -15,6 +15,7 @@ import type { Response } from '../http/response.js';
 import { lazyRequire } from '../lazy-require.js';
 import { trackLongLived } from '../server/long-lived.js';
 import { claimUpgrade, upgradeOf } from '../server/upgrade.js';
+import { registerSocket } from './websocket-socket.js';
 
 const wsLib = lazyRequire<typeof import('ws')>('ws');
 
@@ -142,6 +143,7 @@ function accept(ws: WebSocket, socket: Socket, handler: WebSocketHandler, req: R
   // Without a listener, an 'error' (an oversized frame, a protocol violation) would crash
   // the process; ws closes the connection with the right code (1009, 1002) by itself.
   ws.on('error', () => undefined);
+  registerSocket(ws, socket);
   const untrack = trackLongLived(socket, {
     drain: () => ws.close(CLOSE_GOING_AWAY, 'server shutting down'),
     get open() {
