@@ -1,7 +1,7 @@
 import { CNode, COMB, CSeg, STATIC, WILD } from './compiled-node.js';
 import { buildDispatch } from './dispatch.js';
 import { Run } from './lookup.js';
-import { placeParams, stackParamsFactory } from './params-factory.js';
+import { markSimple, placeParams, stackParamsFactory } from './params-factory.js';
 import { RouteError } from './route-error.js';
 import { type RouterLike, routerParts } from './router-parts.js';
 import { StaticCache } from './static-cache.js';
@@ -32,6 +32,7 @@ import type { Matcher, Request } from './types.js';
 export function compileRouter(root: RouterLike): Matcher {
   const top = toNode(root, null, new Set());
   placeParams(top);
+  markSimple(top);
   const run = new Run(top);
   if (usesRequestFilters(top)) {
     // User code (host and custom filters) runs during a lookup: it may throw, or call the
@@ -142,6 +143,7 @@ function toNode(router: RouterLike, parent: CNode | null, ancestors: Set<RouterL
     }
   }
   node.minRows = min;
+  node.singles = node.segs.every((seg) => seg.tag !== WILD && seg.tag !== COMB);
   // The most a child can take on top of this node's own, unbounded if one child is.
   let below = 0;
   for (const child of node.children) below = child.maxRows < 0 || below < 0 ? -1 : Math.max(below, child.maxRows);

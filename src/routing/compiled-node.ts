@@ -147,6 +147,14 @@ export class CNode {
   paramsInPlace = false;
   /** makeParams reads the segments at fixed offsets from the row of a `paramsInPlace` node. */
   paramsAtBase = false;
+  /**
+   * No host or custom filter, and only literals and plain params that stay in place
+   * (`paramsInPlace`, or no params): entering it only compares literals and checks that
+   * the path has enough segments.
+   */
+  simple = false;
+  /** Each of `segs` takes exactly one path segment (no wildcard, no comb). */
+  singles = true;
   /** Path segments this node's own patterns need at least; fewer left means they fail. */
   minRows = 0;
   /** Path segments this subtree can consume at most (-1: no limit); more left means it cannot end there. */

@@ -40,6 +40,15 @@ export function placeParams(node: CNode): void {
   for (const child of node.children) placeParams(child);
 }
 
+/** Sets CNode.simple on the whole tree; call after placeParams. */
+export function markSimple(node: CNode): void {
+  node.simple =
+    node.hosts === null &&
+    node.fns === null &&
+    node.segs.every((seg) => seg.tag === STATIC || (seg.tag === PARAM && node.paramsInPlace));
+  for (const child of node.children) markSimple(child);
+}
+
 /** Params of its own, none before it (its names are all of root to here), one segment each, none below it. */
 function canKeepInPlace(node: CNode): boolean {
   const own = node.segs.filter((seg) => seg.tag !== STATIC);

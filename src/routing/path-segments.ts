@@ -32,7 +32,7 @@ export class PathSegments {
       this.text = path;
       this.next = 0;
     } else {
-      this.#decodeAll(path);
+      this.decodeAll(path);
     }
   }
 
@@ -65,6 +65,11 @@ export class PathSegments {
     return true;
   }
 
+  /** Is it known, without looking further, that the path has fewer than `n` segments? */
+  protected tooFew(n: number): boolean {
+    return this.next < 0 && n > this.found;
+  }
+
   /** Finds every segment; returns how many there are. */
   protected count(): number {
     if (this.next >= 0) this.findUpTo(0x7fffffff);
@@ -77,7 +82,7 @@ export class PathSegments {
    */
   protected startOf(i: number): number {
     if (this.next < 0 || (i > this.found && !this.findUpTo(i - 1))) return -1;
-    return this.#startOfNext();
+    return this.startOfNext();
   }
 
   /** Is segment i exactly the literal with these char codes? Finds segment i's end on the way when it is. */
@@ -103,7 +108,7 @@ export class PathSegments {
   /** Records the next segment, from `start` to `end` (the end of the text or a '/', so the next one starts after it). */
   protected record(start: number, end: number): void {
     const n = this.found;
-    if (n === this.start.length) this.#grow();
+    if (n === this.start.length) this.grow();
     this.start[n] = start;
     this.end[n] = end;
     this.found = n + 1;
@@ -111,7 +116,7 @@ export class PathSegments {
   }
 
   /** Skips slashes from `next`; the start of the next segment, or -1 (and done) at the end. */
-  #startOfNext(): number {
+  private startOfNext(): number {
     const text = this.text;
     const len = text.length;
     let at = this.next;
@@ -125,7 +130,7 @@ export class PathSegments {
   }
 
   /** Splits on '/' first, then decodes each segment, so '%2F' stays inside its segment. */
-  #decodeAll(path: string): void {
+  private decodeAll(path: string): void {
     const len = path.length;
     let text = '';
     let start = 0;
@@ -143,7 +148,7 @@ export class PathSegments {
     this.next = -1;
   }
 
-  #grow(): void {
+  private grow(): void {
     const start = new Int32Array(this.start.length * 2);
     const end = new Int32Array(this.end.length * 2);
     start.set(this.start);

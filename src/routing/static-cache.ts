@@ -17,7 +17,14 @@ type Answer = RouteMatch | 404 | 405;
  */
 export class StaticCache {
   readonly #entries = new Map<string, { byMethod: Map<string, Answer>; other: Answer }>();
-  /** Cheap pre-check before hashing the whole path: does some key have this fingerprint? */
+  /**
+   * Cheap pre-checks before hashing the whole path, since most lookups miss. First: does
+   * some key have this length and last char? Bit (c & 127) of the 128 bits at
+   * `#ends[4 * length]` is set for a key of that length ending with char c: one char read
+   * and one load turn away most param paths (a fingerprint of three chars, checked next,
+   * costs more than the rest of a short lookup). Then: does some key have this fingerprint?
+   */
+  #ends = new Uint32Array(0);
   readonly #shapes = new Uint8Array(1 << 16);
 
   static build(
@@ -32,6 +39,12 @@ export class StaticCache {
       cache.#entries.set(path, { byMethod, other: match('\0other', path) });
       cache.#shapes[shape(path)] = 1;
     }
+    const paths = [...cache.#entries.keys()];
+    cache.#ends = new Uint32Array(4 * (Math.max(0, ...paths.map((path) => path.length)) + 1));
+    for (const path of paths) {
+      const c = path.charCodeAt(path.length - 1) & 127;
+      cache.#ends[4 * path.length + (c >> 5)]! |= 1 << (c & 31);
+    }
     return cache;
   }
 
@@ -41,6 +54,10 @@ export class StaticCache {
 
   /** The answer for this request, or undefined when the path is not a cached one. */
   lookup(method: string, path: string): Answer | undefined {
+    const at = 4 * path.length;
+    if (at >= this.#ends.length) return undefined;
+    const c = path.charCodeAt(path.length - 1) & 127;
+    if ((this.#ends[at + (c >> 5)]! & (1 << (c & 31))) === 0) return undefined;
     if (this.#shapes[shape(path)] === 0) return undefined;
     const entry = this.#entries.get(path);
     if (entry === undefined) return undefined;
