@@ -1,5 +1,5 @@
-import * as C from './compiled-node.js';
 import type { CNode, CSeg, Dispatch } from './compiled-node.js';
+import * as C from './compiled-node.js';
 import type { FnFilter, HostFilter } from './filters.js';
 import { charsMatch } from './path-pattern.js';
 import { PathSegments, sameChars } from './path-segments.js';
@@ -200,7 +200,7 @@ export class Run extends PathSegments {
       const seg = segs[i]!;
       const tag = seg.tag;
       if (tag === PARAM) {
-        if (row >= this.found && !this.has(last > row ? last : row)) return -1;
+        if (row >= this.found && !this.has(Math.max(last, row))) return -1;
         if (push) this.pushSeg(seg.name, row);
         row++;
       } else if (tag === STATIC) {
