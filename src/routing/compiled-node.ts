@@ -1,5 +1,6 @@
 import type { FnFilter, HostFilter } from './filters.js';
 import type { Segment, WildKind } from './path-pattern.js';
+import { charCodes } from './path-segments.js';
 import type { Handler } from './types.js';
 
 /**
@@ -17,10 +18,14 @@ export const REGEX = 3;
 export const WILD = 4;
 export const COMB = 5;
 
+const EMPTY_CODES = new Int32Array(0);
+
 /** One pattern segment with a numeric tag; unused fields stay at their defaults. */
 export class CSeg {
   tag = STATIC;
   text = '';
+  /** static: the char codes of `text` (see sameChars in path-segments.ts) */
+  codes: Int32Array = EMPTY_CODES;
   name = '';
   hex = false;
   min = 0;
@@ -39,6 +44,7 @@ export class CSeg {
     switch (seg.kind) {
       case 'static':
         this.text = flatten(seg.text);
+        this.codes = charCodes(this.text);
         break;
       case 'param':
         this.tag = PARAM;
@@ -87,13 +93,18 @@ export function flatten(text: string): string {
   return Object.keys({ [text]: 0 })[0] ?? text;
 }
 
-/** Builds the params object from the param stack: see paramsFactory in compile.ts. */
+/**
+ * Builds the params object of a match (see params-factory.ts): from the param stack
+ * (`rows`, `vals`), or, for a leaf under a node with `paramsInPlace`, from the segments
+ * at fixed offsets from `base`, the row where that node started.
+ */
 export type ParamsFactory = (
   text: string,
   starts: Int32Array,
   ends: Int32Array,
   rows: Int32Array,
   vals: readonly string[],
+  base: number,
 ) => Record<string, string>;
 
 export class CNode {
@@ -126,9 +137,27 @@ export class CNode {
    */
   paramNames: readonly string[] = [];
   makeParams: ParamsFactory | null = null;
+  /**
+   * Set on a node whose segments capture every param of every match below it, each from
+   * one whole segment (no param before it, none after it, no wildcard or comb): a param
+   * is then always the segment at a fixed offset from the row where this node started,
+   * so a lookup records that row instead of pushing params, and the leaves below build
+   * their params from it (`paramsAtBase`).
+   */
+  paramsInPlace = false;
+  /** makeParams reads the segments at fixed offsets from the row of a `paramsInPlace` node. */
+  paramsAtBase = false;
+  /**
+   * No host or custom filter, and only literals and plain params that stay in place
+   * (`paramsInPlace`, or no params): entering it only compares literals and checks that
+   * the path has enough segments.
+   */
+  simple = false;
+  /** Each of `segs` takes exactly one path segment (no wildcard, no comb). */
+  singles = true;
   /** Path segments this node's own patterns need at least; fewer left means they fail. */
   minRows = 0;
-  /** Path segments this subtree can consume at most; more left means it cannot end there. */
+  /** Path segments this subtree can consume at most (-1: no limit); more left means it cannot end there. */
   maxRows = 0;
 }
 
@@ -136,15 +165,15 @@ export const LIST = 0;
 export const BY_SEGMENT = 1;
 export const BY_METHOD = 2;
 
-/** A literal in a BY_SEGMENT dispatch. */
+/** A literal in a BY_SEGMENT dispatch, and where the dispatch continues when the segment is this literal. */
 export class LitEntry {
-  /** First char code, compared before the whole key. */
-  readonly first: number;
+  /** The char codes of `key` (see sameChars in path-segments.ts). */
+  readonly codes: Int32Array;
   constructor(
     readonly key: string,
     readonly target: Dispatch,
   ) {
-    this.first = key.charCodeAt(0);
+    this.codes = charCodes(key);
   }
 }
 
@@ -164,10 +193,13 @@ export class Dispatch {
   verified: readonly number[] = [];
   depth = 0;
   /**
-   * BY_SEGMENT literals bucketed by length: byLength[w] holds the literals of w chars. A
-   * request segment is compared with the few literals of its own width, first char first.
+   * BY_SEGMENT literals bucketed by first char: byFirst[c - firstBase] holds the literals
+   * starting with char code c. The first char is the one thing known about a segment whose
+   * end was not searched for yet (path-segments.ts), and an array index is cheaper than a
+   * Map lookup; the table spans only the first chars present (a-z, usually).
    */
-  byLength: (LitEntry[] | undefined)[] = [];
+  byFirst: (LitEntry[] | null)[] = [];
+  firstBase = 0;
   other: Dispatch | null = null;
   ended: Dispatch | null = null;
   byMethod: Map<string, Dispatch> | null = null;

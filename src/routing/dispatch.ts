@@ -89,12 +89,14 @@ function bySegment(items: readonly Entry[], d: number, budget: Budget): Dispatch
   const dispatch = node(budget);
   dispatch.tag = BY_SEGMENT;
   dispatch.depth = d;
+  const firsts = [...groups.keys()].map((key) => key.charCodeAt(0));
+  dispatch.firstBase = Math.min(...firsts);
+  dispatch.byFirst = new Array<LitEntry[] | null>(Math.max(...firsts) - dispatch.firstBase + 1).fill(null);
   for (const [key, group] of groups) {
-    const entry = new LitEntry(key, build(group, d + 1, budget));
-    while (dispatch.byLength.length <= key.length) dispatch.byLength.push(undefined);
-    const bucket = dispatch.byLength[key.length] ?? [];
-    bucket.push(entry);
-    dispatch.byLength[key.length] = bucket;
+    const slot = key.charCodeAt(0) - dispatch.firstBase;
+    const bucket = dispatch.byFirst[slot] ?? [];
+    bucket.push(new LitEntry(key, build(group, d + 1, budget)));
+    dispatch.byFirst[slot] = bucket;
   }
   dispatch.other = build(other, d + 1, budget);
   // With no segment at d there is none after it either: only the method can still narrow.

@@ -38,6 +38,46 @@ const cases: Case[] = [
     ],
   },
   {
+    // The compiled matcher finds a segment's end from the literal it matches when it can
+    // (path-segments.ts): a literal that is a prefix of the segment, or of another
+    // literal, must not match, and slashes around it must not count.
+    name: 'literals sharing a prefix or first char; slashes around lazily found segments',
+    build: () =>
+      new Router()
+        .push(new Router('user/repos').get(h('user-repos')))
+        .push(new Router('user').get(h('user')))
+        .push(new Router('users/{name}').get(h('users')))
+        .push(new Router('users/{name}/repos/{repo}').get(h('users-repos')))
+        .push(new Router('usable').get(h('usable')))
+        .push(new Router('u/{a}/{b}/x').get(h('u'))),
+    requests: [
+      [GET, '/user', { goal: 'user', params: {} }],
+      [GET, '/user/repos', { goal: 'user-repos' }],
+      [GET, '/users', 404],
+      [GET, '/users/ann', { goal: 'users', params: { name: 'ann' }, route: '/users/{name}' }],
+      [GET, '//users//ann//', { goal: 'users', params: { name: 'ann' } }],
+      [GET, '/users/ann/repos/r1', { goal: 'users-repos', params: { name: 'ann', repo: 'r1' } }],
+      [GET, '/users///ann/repos///r1/', { goal: 'users-repos', params: { name: 'ann', repo: 'r1' } }],
+      [GET, '/users/ann/repos', 404],
+      [GET, '/users/ann/repo/r1', 404],
+      [GET, '/usersx/ann', 404],
+      [GET, '/usable', { goal: 'usable' }],
+      [GET, '/usabl', 404],
+      [GET, '/us%65rs/ann', { goal: 'users', params: { name: 'ann' } }],
+      [GET, '/users/a%2Fb/repos/r', { goal: 'users-repos', params: { name: 'a/b', repo: 'r' } }],
+      [GET, '/u/1/2/x', { goal: 'u', params: { a: '1', b: '2' } }],
+      [GET, '/u/1//2/x/', { goal: 'u', params: { a: '1', b: '2' } }],
+      [GET, '/u/1/2', 404],
+      [GET, '/u/1/2/y', 404],
+      [GET, '/u/1/2/x/y', 404],
+      ['POST', '/users/ann', 405],
+      // The root (no goal) consumes an empty path: the path ended without a goal, as in Salvo.
+      [GET, '/', 405],
+      [GET, '', 405],
+      [GET, '///', 405],
+    ],
+  },
+  {
     name: 'segments are percent-decoded after splitting (%2F stays inside a param)',
     build: () =>
       new Router()
