@@ -9,6 +9,8 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 
+#include "send-many.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -556,6 +558,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"usableCpus", NULL, usable_cpus, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setParentDeathSignal", NULL, set_parent_death_signal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isSupported", NULL, is_supported, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendMany", NULL, send_many, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

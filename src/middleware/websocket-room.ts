@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { sendToSockets } from './send-to-sockets.js';
 import { socketOf } from './websocket-socket.js';
 
 export interface WebSocketRoomOptions {
@@ -95,7 +96,7 @@ export class WebSocketRoom {
     const pending = this.#pending;
     this.#pending = [];
     if (this.#members.size === 0) return;
-    let frames: Buffer | undefined;
+    const sockets: Socket[] = [];
     for (const ws of this.#members) {
       if (ws.readyState !== OPEN) continue; // closing: 'close' removes it
       if (ws.bufferedAmount > this.#maxBuffered) {
@@ -111,19 +112,13 @@ export class WebSocketRoom {
         for (const p of pending) ws.send(p.data, { binary: p.binary });
         continue;
       }
-      frames ??= encodeFrames(pending);
-      writeFrames(socket, frames);
+      sockets.push(socket);
     }
+    // Safe to write beside `ws`'s own sender: without permessage-deflate it writes each of its
+    // frames whole and at once (nothing of its own is half-written between two calls), and a
+    // member that is closing was skipped above, so no data frame follows a close frame.
+    if (sockets.length > 0) sendToSockets(sockets, encodeFrames(pending));
   }
-}
-
-/**
- * Safe to write beside `ws`'s own sender: without permessage-deflate it writes each of its
- * frames whole and at once (nothing of its own is half-written between two calls), and a
- * member that is closing is skipped above, so no data frame follows a close frame.
- */
-function writeFrames(socket: Socket, frames: Buffer): void {
-  if (!socket.destroyed && socket.writable) socket.write(frames);
 }
 
 /** Unmasked server frames (RFC 6455 §5.2), FIN set, all messages in one buffer. */

@@ -43,6 +43,8 @@ export interface NativeAddon {
   usableCpus(): number[];
   setParentDeathSignal(signal: number): void;
   isSupported(): boolean;
+  /** send(2) of `data` to each fd (non-blocking, no SIGPIPE); results[i] = bytes sent or -errno. */
+  sendMany(fds: Int32Array, data: Buffer, results: Int32Array): void;
 }
 
 const ADDON_RELATIVE = join('native', 'build', 'Release', 'volley_native.node');
