@@ -35,6 +35,8 @@ export interface FanoutOptions {
   warmupSeconds: number;
   /** Receiver processes the clients are split over. */
   procs: number;
+  /** Microseconds the receivers pause between batches of ready sockets (bench/tools/ws-fanout-client.c). */
+  pollUs: number;
   rounds: number;
 }
 
@@ -74,9 +76,10 @@ const WORKERS = 2;
 const ROOM = 'bench';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-export function fanoutOptions(cfg: Config, procs: number, clients = 1000): FanoutOptions {
+export function fanoutOptions(cfg: Config, procs: number, clients = 1000, pollUs = 250): FanoutOptions {
   return {
     clients,
+    pollUs,
     rate: 100,
     seconds: cfg.quick ? 5 : 10,
     warmupSeconds: cfg.quick ? 1 : 2,
@@ -216,7 +219,7 @@ async function oneRun(
     const readyAt = served.output().length;
     const url = `ws://127.0.0.1:${port}/rooms/${ROOM}/ws`;
 
-    for (let i = 0; i < o.procs; i++) clients.push(new Receivers(receiverBinary));
+    for (let i = 0; i < o.procs; i++) clients.push(new Receivers(receiverBinary, o.pollUs));
     const shares = clients.map((_, i) => Math.floor(o.clients / o.procs) + (i < o.clients % o.procs ? 1 : 0));
     const connected = await Promise.all(clients.map((c, i) => c.connect(url, shares[i]!, 25)));
     const spread: Record<string, number> = {};
@@ -328,8 +331,8 @@ export function checkRedis(): string {
   }
 }
 
-export async function runFanout(cfg: Config, procs: number, clients = 1000): Promise<FanoutResults> {
-  const o = fanoutOptions(cfg, procs, clients);
+export async function runFanout(cfg: Config, procs: number, clients = 1000, pollUs = 250): Promise<FanoutResults> {
+  const o = fanoutOptions(cfg, procs, clients, pollUs);
   const out: FanoutResults = {
     command: `node ${serveArgs(0).join(' ').replace('127.0.0.1:0', '127.0.0.1:PORT')}`,
     options: o,

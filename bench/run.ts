@@ -41,6 +41,7 @@ const { values } = parseArgs({
     retries: { type: 'string', default: '2' },
     'fanout-procs': { type: 'string', default: '2' },
     'fanout-clients': { type: 'string', default: '1000' },
+    'fanout-poll-us': { type: 'string', default: '250' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -54,6 +55,7 @@ if (values.help) {
               when other processes used more than PCT% of the machine's CPU during it
   --fanout-procs N  receiver processes (bench/tools/ws-fanout-client.c) the fan-out clients are split over (default 2)
   --fanout-clients N  fan-out WebSocket clients (default 1000, the issue's number)
+  --fanout-poll-us N  the receivers' pause between batches of ready sockets, in µs (default 250)
   --render F  print the markdown of a saved run (F is the .json next to an --out file) and exit
   --out       markdown results (default dist/bench/results.md; raw runs go next to it as .json)`);
   process.exit(0);
@@ -242,7 +244,12 @@ async function main(): Promise<void> {
     save(raw);
   }
   if (only.has('fanout')) {
-    raw.fanout = await runFanout(cfg, Number(values['fanout-procs']), Number(values['fanout-clients']));
+    raw.fanout = await runFanout(
+      cfg,
+      Number(values['fanout-procs']),
+      Number(values['fanout-clients']),
+      Number(values['fanout-poll-us']),
+    );
     save(raw);
   }
   raw.seconds = Math.round((Date.now() - started) / 1000);

@@ -57,8 +57,9 @@ export class Receivers {
   #waiting: { type: ReceiverReply['type']; resolve: (r: ReceiverReply) => void; reject: (e: Error) => void }[] = [];
   #stderr = '';
 
-  constructor(binary: string) {
-    this.child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `pollUs`: the receivers' pause between two batches of ready sockets (see the C source). */
+  constructor(binary: string, pollUs: number) {
+    this.child = spawn(binary, [String(pollUs)], { stdio: ['pipe', 'pipe', 'pipe'] });
     if (this.child.pid === undefined) throw new Error('could not start the fan-out receivers');
     this.pid = this.child.pid;
     adopt(this.pid);
