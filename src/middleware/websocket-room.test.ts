@@ -6,8 +6,7 @@ import net from 'node:net';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { Router } from '../routing/index.js';
-import { Server } from '../server/server.js';
-import { TcpListener } from '../server/tcp-listener.js';
+import { listen } from './http-test-helpers.js';
 import { websocket } from './websocket.js';
 import { WebSocketRoom } from './websocket-room.js';
 
@@ -29,15 +28,9 @@ async function serveRoom(t: Ctx, room: WebSocketRoom, perMessageDeflate = false,
       ),
     ),
   );
-  const server = new Server(new TcpListener('127.0.0.1:0'));
-  const serving = server.serve(app);
-  serving.catch(() => undefined);
-  t.after(async () => {
-    await server.stopGraceful(200);
-    await serving.catch(() => undefined);
-  });
-  const [bound] = await server.ready();
-  return `ws://127.0.0.1:${bound!.port}/room`;
+  const running = await listen(app);
+  t.after(() => running.close());
+  return `ws://127.0.0.1:${running.port}/room`;
 }
 
 interface Received {
