@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { lazyRequire } from '../lazy-require.js';
 import { sendToSockets } from './send-to-sockets.js';
 import { socketOf } from './websocket-socket.js';
 
@@ -10,11 +11,6 @@ export interface WebSocketRoomOptions {
    * not read must not grow the process's memory. Default 1 MiB.
    */
   maxBufferedBytes?: number;
-}
-
-interface Pending {
-  data: string | Buffer;
-  binary: boolean;
 }
 
 const OPEN = 1;
@@ -39,7 +35,8 @@ const CLOSE_TRY_AGAIN_LATER = 1013;
 export class WebSocketRoom {
   readonly #members = new Set<WebSocket>();
   readonly #maxBuffered: number;
-  #pending: Pending[] = [];
+  /** Messages of this turn: strings are text, Buffers binary. */
+  #pending: (string | Buffer)[] = [];
   #scheduled = false;
   #closedSlow = 0;
   readonly #onClose: (this: WebSocket) => void;
@@ -84,7 +81,7 @@ export class WebSocketRoom {
     if (typeof data !== 'string' && !Buffer.isBuffer(data)) {
       throw new TypeError('WebSocketRoom.send() takes a string (text) or a Buffer (binary)');
     }
-    this.#pending.push({ data, binary: typeof data !== 'string' });
+    this.#pending.push(data);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#flush());
@@ -109,7 +106,7 @@ export class WebSocketRoom {
       }
       const socket = ws.extensions === '' ? socketOf(ws) : undefined;
       if (socket === undefined) {
-        for (const p of pending) ws.send(p.data, { binary: p.binary });
+        for (const data of pending) ws.send(data, { binary: typeof data !== 'string' });
         continue;
       }
       sockets.push(socket);
@@ -121,34 +118,21 @@ export class WebSocketRoom {
   }
 }
 
-/** Unmasked server frames (RFC 6455 §5.2), FIN set, all messages in one buffer. */
-export function encodeFrames(messages: readonly Pending[]): Buffer {
-  const payloads = messages.map((m) => (typeof m.data === 'string' ? Buffer.from(m.data, 'utf8') : m.data));
-  let total = 0;
-  for (const p of payloads) total += headerLength(p.length) + p.length;
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (let i = 0; i < payloads.length; i++) {
-    const p = payloads[i]!;
-    out[at] = 0x80 | (messages[i]!.binary ? 0x2 : 0x1);
-    if (p.length < 126) {
-      out[at + 1] = p.length;
-      at += 2;
-    } else if (p.length < 0x10000) {
-      out[at + 1] = 126;
-      out.writeUInt16BE(p.length, at + 2);
-      at += 4;
-    } else {
-      out[at + 1] = 127;
-      out.writeBigUInt64BE(BigInt(p.length), at + 2);
-      at += 10;
-    }
-    p.copy(out, at);
-    at += p.length;
-  }
-  return out;
-}
+/** `ws`'s frame encoder (public in ws, though @types/ws does not declare it). */
+type FrameEncoder = (
+  data: Buffer,
+  options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
+) => Buffer[];
+const wsLib = lazyRequire<{ Sender: { frame: FrameEncoder } }>('ws');
 
-function headerLength(n: number): number {
-  return n < 126 ? 2 : n < 0x10000 ? 4 : 10;
+/** Unmasked server frames (RFC 6455 §5.2), FIN set, text for strings and binary for Buffers, in one buffer. */
+function encodeFrames(messages: readonly (string | Buffer)[]): Buffer {
+  const frame = wsLib().Sender.frame;
+  return Buffer.concat(
+    messages.flatMap((m) =>
+      typeof m === 'string'
+        ? frame(Buffer.from(m, 'utf8'), { fin: true, opcode: 0x1, mask: false, readOnly: true, rsv1: false })
+        : frame(m, { fin: true, opcode: 0x2, mask: false, readOnly: true, rsv1: false }),
+    ),
+  );
 }
