@@ -5,6 +5,20 @@ import { StatusError } from './status-error.js';
 
 const NO_PARAMS: Record<string, string> = Object.freeze(Object.create(null));
 
+/** The parts of a Request that are computed or read on demand. */
+class LazyState {
+  query: URLSearchParams | undefined = undefined;
+  cookies: Record<string, string | undefined> | undefined = undefined;
+  hostname: string | undefined = undefined;
+  body: Promise<Buffer> | undefined = undefined;
+  form: Promise<FormData> | undefined = undefined;
+  /** True once a multipart form streamed the body to busboy (it cannot be read again as bytes). */
+  streamed = false;
+  bodyTooLarge = false;
+  /** Forms with uploads, whose temporary files the Service removes after the response. */
+  uploads: FormData[] | undefined = undefined;
+}
+
 /**
  * The request a handler sees. It wraps Node's IncomingMessage (or Http2ServerRequest)
  * and parses lazily: query string, cookies and body are only read when asked for.
@@ -24,16 +38,9 @@ export class Request {
   bodyLimit = DEFAULT_BODY_LIMIT;
 
   readonly #rawQuery: string;
-  #query: URLSearchParams | undefined;
-  #cookies: Record<string, string | undefined> | undefined;
-  #hostname: string | undefined;
-  #body: Promise<Buffer> | undefined;
-  #form: Promise<FormData> | undefined;
-  // True once a multipart form streamed the body to busboy (it cannot be read again as bytes).
-  #streamed = false;
-  #bodyTooLarge = false;
-  /** @internal Forms with uploads, whose temporary files the Service removes after the response. */
-  uploads: FormData[] | undefined;
+  // What only some requests use lives in one object made on first use: every field here
+  // is allocated and initialised on every request, which a hello benchmark shows.
+  #lazy: LazyState | undefined;
 
   constructor(raw: RawRequest) {
     this.raw = raw;
@@ -51,12 +58,13 @@ export class Request {
 
   /** The Host (or :authority) without port, lowercased. */
   get hostname(): string {
-    if (this.#hostname === undefined) {
+    const lazy = this.#state();
+    if (lazy.hostname === undefined) {
       const host = (this.raw.headers[':authority'] as string | undefined) ?? this.raw.headers.host ?? '';
       const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.indexOf(':');
-      this.#hostname = (end > 0 ? host.slice(0, end) : host).toLowerCase();
+      lazy.hostname = (end > 0 ? host.slice(0, end) : host).toLowerCase();
     }
-    return this.#hostname;
+    return lazy.hostname;
   }
 
   /** The raw query string without '?'. */
@@ -94,8 +102,14 @@ export class Request {
   }
 
   #parsedQuery(): URLSearchParams {
-    this.#query ??= new URLSearchParams(this.#rawQuery);
-    return this.#query;
+    const lazy = this.#state();
+    lazy.query ??= new URLSearchParams(this.#rawQuery);
+    return lazy.query;
+  }
+
+  #state(): LazyState {
+    this.#lazy ??= new LazyState();
+    return this.#lazy;
   }
 
   /** A header value, name case-insensitive; repeated headers are joined with ', '. */
@@ -106,8 +120,9 @@ export class Request {
   }
 
   cookie(name: string): string | undefined {
-    this.#cookies ??= parseCookie(this.header('cookie') ?? '');
-    return this.#cookies[name];
+    const lazy = this.#state();
+    lazy.cookies ??= parseCookie(this.header('cookie') ?? '');
+    return lazy.cookies[name];
   }
 
   /** Overrides the body limit for this request (call before reading the body). */
@@ -119,7 +134,19 @@ export class Request {
 
   /** True once a read was refused for passing the body limit (the response then closes the connection). */
   get bodyTooLarge(): boolean {
-    return this.#bodyTooLarge;
+    return this.#lazy?.bodyTooLarge ?? false;
+  }
+
+  /** @internal Forms with uploads, whose temporary files the Service removes after the response. */
+  get uploads(): FormData[] | undefined {
+    return this.#lazy?.uploads;
+  }
+
+  /** @internal The forms with uploads, handed over once (the Service removes their files). */
+  takeUploads(): FormData[] | undefined {
+    const forms = this.#lazy?.uploads;
+    if (forms !== undefined) this.#lazy!.uploads = undefined;
+    return forms;
   }
 
   /**
@@ -127,14 +154,15 @@ export class Request {
    * the result). 413 past the limit. After a multipart `form()` the body is gone: this throws.
    */
   bytes(): Promise<Buffer> {
-    if (this.#streamed) {
+    const lazy = this.#state();
+    if (lazy.streamed) {
       return Promise.reject(new Error('the request body was already streamed by req.form() (multipart)'));
     }
-    this.#body ??= readBody(this.raw, this.bodyLimit).catch((err: unknown) => {
-      if (err instanceof StatusError && err.status === 413) this.#bodyTooLarge = true;
+    lazy.body ??= readBody(this.raw, this.bodyLimit).catch((err: unknown) => {
+      if (err instanceof StatusError && err.status === 413) lazy.bodyTooLarge = true;
       throw err;
     });
-    return this.#body;
+    return lazy.body;
   }
 
   async text(): Promise<string> {
@@ -157,25 +185,26 @@ export class Request {
    * sent: move or copy a file in the handler to keep it. Other content types are a 415.
    */
   form(): Promise<FormData> {
-    this.#form ??= this.#readForm();
-    return this.#form;
+    const lazy = this.#state();
+    lazy.form ??= this.#readForm(lazy);
+    return lazy.form;
   }
 
-  async #readForm(): Promise<FormData> {
+  async #readForm(lazy: LazyState): Promise<FormData> {
     const type = mediaType(this.header('content-type'));
     if (type === 'application/x-www-form-urlencoded') return parseUrlEncoded(await this.bytes());
     if (type !== 'multipart/form-data') {
       throw StatusError.unsupportedMediaType(`expected a form body, got content-type '${type || 'none'}'`);
     }
-    if (this.#body) throw new Error('the request body was already read as bytes; a multipart form cannot be parsed');
-    this.#streamed = true;
+    if (lazy.body) throw new Error('the request body was already read as bytes; a multipart form cannot be parsed');
+    lazy.streamed = true;
     const form = new FormData();
-    this.uploads ??= [];
-    this.uploads.push(form);
+    lazy.uploads ??= [];
+    lazy.uploads.push(form);
     try {
       await parseMultipart(this.raw, this.bodyLimit, form);
     } catch (err) {
-      if (err instanceof StatusError && err.status === 413) this.#bodyTooLarge = true;
+      if (err instanceof StatusError && err.status === 413) lazy.bodyTooLarge = true;
       throw err;
     }
     return form;

@@ -5,6 +5,7 @@ import type { RawRequest } from './body.js';
 import { Catcher } from './catcher.js';
 import { Depot } from './depot.js';
 import { FlowCtrl } from './flow-ctrl.js';
+import type { FormData } from './form.js';
 import type { Handler } from './handler.js';
 import { Request } from './request.js';
 import { type RawResponse, Response } from './response.js';
@@ -63,8 +64,9 @@ export class Service {
   recordRoutes = false;
   #notFoundChain: Handler[] = [setNotFound];
   #methodNotAllowedChain: Handler[] = [setMethodNotAllowed];
-  // A matched route's chain (service hoops + route hoops + goal) is built once per leaf.
-  readonly #chains = new WeakMap<Handler, { hoops: readonly Handler[]; chain: Handler[] }>();
+  // With service hoops, a route's chain (service hoops + the route's handlers) is built
+  // once per route; without, the route's own handlers array is the chain.
+  readonly #chains = new WeakMap<readonly Handler[], readonly Handler[]>();
 
   constructor(router: Router, options: ServiceOptions = {}) {
     this.router = router;
@@ -116,7 +118,7 @@ export class Service {
       req.route = match.route;
       if (this.recordRoutes) (rawRes as { [kRoute]?: string })[kRoute] = match.route;
       if (match.bodyLimit !== undefined) req.bodyLimit = match.bodyLimit;
-      chain = this.#chainFor(match.hoops, match.goal);
+      chain = this.#hoops.length === 0 ? match.handlers : this.#chainFor(match.handlers);
     }
     const ctrl = new FlowCtrl(chain, req, res, depot, this.#onError);
     const pending = ctrl.run();
@@ -124,11 +126,12 @@ export class Service {
     else this.#finish(req, res, depot);
   };
 
-  #chainFor(hoops: readonly Handler[], goal: Handler): readonly Handler[] {
-    const cached = this.#chains.get(goal);
-    if (cached && cached.hoops === hoops) return cached.chain;
-    const chain = [...this.#hoops, ...hoops, goal];
-    this.#chains.set(goal, { hoops, chain });
+  #chainFor(handlers: readonly Handler[]): readonly Handler[] {
+    let chain = this.#chains.get(handlers);
+    if (chain === undefined) {
+      chain = [...this.#hoops, ...handlers];
+      this.#chains.set(handlers, chain);
+    }
     return chain;
   }
 
@@ -151,7 +154,8 @@ export class Service {
   };
 
   #finish(req: Request, res: Response, depot: Depot): void {
-    if (req.uploads) this.#removeUploadsAfter(req, res);
+    const uploads = req.takeUploads();
+    if (uploads !== undefined) this.#removeUploadsAfter(uploads, res);
     if (res.headersSent) return;
     if ((res.statusCode ?? 200) >= 400 && !res.hasBody) {
       const pending = this.#catcher.catch(req, res, depot, this.#onCatcherError);
@@ -172,9 +176,7 @@ export class Service {
   };
 
   /** Uploaded files live until the response is done (a handler may stream one back). */
-  #removeUploadsAfter(req: Request, res: Response): void {
-    const forms = req.uploads!;
-    req.uploads = undefined;
+  #removeUploadsAfter(forms: FormData[], res: Response): void {
     finished(res.raw as ServerResponse, () => {
       for (const form of forms) void form.cleanup();
     });

@@ -125,7 +125,10 @@ function toNode(router: RouterLike, parent: CNode | null, ancestors: Set<RouterL
   node.bodyLimit = parts.bodyLimit ?? parent?.bodyLimit;
   node.goal = parts.goal;
   node.paramNames = [...(parent?.paramNames ?? []), ...node.segs.flatMap(paramNamesOf)];
-  if (node.goal !== undefined) node.makeParams = stackParamsFactory(node.paramNames);
+  if (node.goal !== undefined) {
+    node.makeParams = stackParamsFactory(node.paramNames);
+    node.handlers = Object.freeze([...node.hoops, node.goal]);
+  }
   ancestors.add(router);
   node.children = parts.children.map((child) => toNode(child, node, ancestors));
   ancestors.delete(router);

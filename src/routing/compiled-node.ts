@@ -128,6 +128,8 @@ export class CNode {
   goal: Handler | undefined = undefined;
   /** Hoops root to here (shared, frozen: the same array for every match of this node). */
   hoops: readonly Handler[] = [];
+  /** `hoops` then `goal`, as a match runs them (frozen, one array per node with a goal). */
+  handlers: readonly Handler[] = [];
   route = '/';
   bodyLimit: number | undefined = undefined;
   /**

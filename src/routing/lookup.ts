@@ -62,6 +62,7 @@ export class Run extends PathSegments {
     return {
       hoops: leaf.hoops,
       goal: leaf.goal!,
+      handlers: leaf.handlers,
       params: this.params(leaf),
       route: leaf.route,
       bodyLimit: leaf.bodyLimit,

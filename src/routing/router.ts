@@ -157,7 +157,7 @@ export class Router {
         if (router.#bodyLimit !== undefined) bodyLimit = router.#bodyLimit;
       }
       const goal = chain[chain.length - 1]!.#goal!;
-      return { hoops, goal, params: state.params, route: route || '/', bodyLimit };
+      return { hoops, goal, handlers: [...hoops, goal], params: state.params, route: route || '/', bodyLimit };
     }
     return state.onceEnded ? 405 : 404;
   }

@@ -3,6 +3,24 @@ import type { RouteMatch } from './types.js';
 
 type Answer = RouteMatch | 404 | 405;
 
+/** A match computed at build time; `copyParams` is false when it has no params. */
+interface CachedMatch {
+  match: RouteMatch;
+  copyParams: boolean;
+}
+type CachedAnswer = CachedMatch | 404 | 405;
+
+/** The answers for one literal path: `answers[i]` for `methods[i]`, `other` for the rest. */
+interface CachedPath {
+  methods: string[];
+  answers: CachedAnswer[];
+  other: CachedAnswer;
+}
+
+function cached(answer: Answer): CachedAnswer {
+  return typeof answer === 'number' ? answer : { match: answer, copyParams: Object.keys(answer.params).length > 0 };
+}
+
 /**
  * Precomputed answers for the paths made only of literals, e.g. `/users/me` or
  * `/notifications`, looked up by the raw request path in one Map.
@@ -16,7 +34,7 @@ type Answer = RouteMatch | 404 | 405;
  * a trailing slash, an escape) just takes the normal way.
  */
 export class StaticCache {
-  readonly #entries = new Map<string, { byMethod: Map<string, Answer>; other: Answer }>();
+  readonly #entries = new Map<string, CachedPath>();
   /**
    * A cheap pre-check before hashing the whole path, since most lookups miss: does some
    * key have this length and last char? Bit (c & 127) of the 128 bits at `#ends[4 *
@@ -33,9 +51,16 @@ export class StaticCache {
   ): StaticCache {
     const cache = new StaticCache();
     for (const path of literalPaths(root)) {
-      const byMethod = new Map<string, Answer>();
-      for (const m of methods) byMethod.set(m, match(m, path));
-      cache.#entries.set(path, { byMethod, other: match('\0other', path) });
+      const entry: CachedPath = { methods: [], answers: [], other: cached(match('\0other', path)) };
+      for (const m of methods) {
+        const answer = cached(match(m, path));
+        // Methods answered like all others need no slot of their own.
+        if (answer !== entry.other) {
+          entry.methods.push(m);
+          entry.answers.push(answer);
+        }
+      }
+      cache.#entries.set(path, entry);
     }
     const paths = [...cache.#entries.keys()];
     cache.#ends = new Uint32Array(4 * (Math.max(0, ...paths.map((path) => path.length)) + 1));
@@ -58,15 +83,26 @@ export class StaticCache {
     if ((this.#ends[at + (c >> 5)]! & (1 << (c & 31))) === 0) return undefined;
     const entry = this.#entries.get(path);
     if (entry === undefined) return undefined;
-    const answer = entry.byMethod.get(method) ?? entry.other;
+    // A scan of the few methods the tree names: cheaper than hashing the method string.
+    let answer = entry.other;
+    const methods = entry.methods;
+    for (let i = 0; i < methods.length; i++) {
+      if (methods[i] === method) {
+        answer = entry.answers[i]!;
+        break;
+      }
+    }
     if (typeof answer === 'number') return answer;
-    // A fresh result and params object per request: handlers may change them.
+    // A fresh result and params object per request: handlers may change them. Most literal
+    // paths have no params, and a `{}` literal costs far less than copying an empty object.
+    const m = answer.match;
     return {
-      hoops: answer.hoops,
-      goal: answer.goal,
-      params: { ...answer.params },
-      route: answer.route,
-      bodyLimit: answer.bodyLimit,
+      hoops: m.hoops,
+      goal: m.goal,
+      handlers: m.handlers,
+      params: answer.copyParams ? { ...m.params } : {},
+      route: m.route,
+      bodyLimit: m.bodyLimit,
     };
   }
 }

@@ -61,6 +61,7 @@ export function summary(answer: RouteMatch | 404 | 405): unknown {
   return {
     goal: answer.goal,
     hoops: [...answer.hoops],
+    handlers: [...answer.handlers],
     params: { ...answer.params },
     paramOrder: Object.keys(answer.params),
     route: answer.route,

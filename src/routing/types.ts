@@ -14,6 +14,8 @@ export interface RouteMatch {
   hoops: readonly Handler[];
   /** The goal of the router where matching ended. */
   goal: Handler;
+  /** `hoops` then `goal`: the handlers the route runs, in order (the same array for every match of a route). */
+  handlers: readonly Handler[];
   /** Decoded path params; a wildcard gives the remaining segments joined by '/'. */
   params: Record<string, string>;
   /** The matched patterns joined, e.g. '/users/{id:num}' (a metrics label, never the raw path). */
