@@ -207,18 +207,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof StartupError) {
-      console.error(`volley: ${err.message}`);
-    } else if (err instanceof VolleyError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      console.error(`volley: ${(err as Error).message}`);
-    } else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`volley: ${(err as Error).message}`);
-    } else {
-      console.error('volley:', err);
-    }
-    process.exit(err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
-  },
-);
+/** Runs the `volley` command with these arguments and exits with its code (bin/volley.js calls it). */
+export function runCli(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof StartupError) {
+        console.error(`volley: ${err.message}`);
+      } else if (err instanceof VolleyError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+        console.error(`volley: ${(err as Error).message}`);
+      } else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+        console.error(`volley: ${(err as Error).message}`);
+      } else {
+        console.error('volley:', err);
+      }
+      process.exit(err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
+    },
+  );
+}

@@ -1,5 +1,5 @@
 /**
- * Entry point of a `volley serve` worker process. It loads the app, serves it on the
+ * What a `volley serve` worker process runs (started by worker-entry.ts). It loads the app, serves it on the
  * listening sockets the primary handed down as inherited fds, reports readiness and
  * answers heartbeats over IPC, drains when asked, and exits by itself if the primary dies.
  */
@@ -95,11 +95,14 @@ async function main(): Promise<void> {
   await serving;
 }
 
-main().catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  const stack = err instanceof Error ? err.stack : undefined;
-  console.error(`volley worker ${process.env.VOLLEY_WORKER_ID ?? '?'}: ${stack ?? message}`);
-  send({ volley: 'fatal', message, ...(stack ? { stack } : {}) });
-  // Let stderr and the IPC message flush before exiting.
-  setTimeout(() => process.exit(1), 100);
-});
+/** Runs this process as a `volley serve` worker (worker-entry.js calls it). */
+export function runWorker(): void {
+  main().catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    const stack = err instanceof Error ? err.stack : undefined;
+    console.error(`volley worker ${process.env.VOLLEY_WORKER_ID ?? '?'}: ${stack ?? message}`);
+    send({ volley: 'fatal', message, ...(stack ? { stack } : {}) });
+    // Let stderr and the IPC message flush before exiting.
+    setTimeout(() => process.exit(1), 100);
+  });
+}

@@ -18,7 +18,10 @@ export interface WorkerExit {
   signal: NodeJS.Signals | null;
 }
 
-const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+// Next to this module: dist/src/cluster/worker-entry.js when run from tsc's output, and
+// dist/worker-entry.js when run from the bundle, dist/volley.js (scripts/bundle.mjs), so a
+// worker always loads the same copy of Volley as its primary and its app.
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.js', import.meta.url));
 /** Child fd where the first listening socket lands (0-2 stdio, 3 IPC). */
 const FIRST_LISTEN_FD = 4;
 
@@ -77,13 +80,13 @@ export class WorkerProcess {
     if (options.clusterAddresses) {
       // node:cluster round-robin: the primary accepts and hands connections to workers.
       cluster.setupPrimary({
-        exec: WORKER_MAIN,
+        exec: WORKER_ENTRY,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         execArgv: ['--enable-source-maps'],
       });
       this.child = cluster.fork(env).process;
     } else {
-      this.child = fork(WORKER_MAIN, [], {
+      this.child = fork(WORKER_ENTRY, [], {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...options.sockets.map((s) => s.fd)],
         env,
         execArgv: ['--enable-source-maps'],

@@ -111,8 +111,7 @@ export class Service {
       return;
     }
     let chain: readonly Handler[];
-    if (match === 404) chain = this.#notFoundChain;
-    else if (match === 405) chain = this.#methodNotAllowedChain;
+    if (typeof match === 'number') chain = match === 404 ? this.#notFoundChain : this.#methodNotAllowedChain;
     else {
       req.params = match.params;
       req.route = match.route;
@@ -154,8 +153,7 @@ export class Service {
   };
 
   #finish(req: Request, res: Response, depot: Depot): void {
-    const uploads = req.takeUploads();
-    if (uploads !== undefined) this.#removeUploadsAfter(uploads, res);
+    if (req.uploads !== undefined) this.#removeUploadsAfter(req.takeUploads()!, res);
     if (res.headersSent) return;
     if ((res.statusCode ?? 200) >= 400 && !res.hasBody) {
       const pending = this.#catcher.catch(req, res, depot, this.#onCatcherError);
