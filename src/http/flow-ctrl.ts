@@ -19,26 +19,31 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * a handler returns a promise.
  */
 export class FlowCtrl {
-  readonly #handlers: readonly Handler[];
-  readonly #req: Request;
-  readonly #res: Response;
-  readonly #depot: Depot;
-  readonly #onError: ErrorSink;
-  #cursor = 0;
-  #ceased = false;
+  // One of these is made per request: fields are set in the constructor, not by class field
+  // initialisers (see Request for why), hence TypeScript `private` instead of `#`.
+  private declare readonly handlers: readonly Handler[];
+  private declare readonly req: Request;
+  private declare readonly res: Response;
+  private declare readonly depot: Depot;
+  private declare readonly onError: ErrorSink;
+  private declare cursor: number;
+  private declare ceased: boolean;
   // The promise that finishes the chain once a handler went async (see run()).
-  #tail: Promise<void> | undefined;
+  private declare tail: Promise<void> | undefined;
 
   constructor(handlers: readonly Handler[], req: Request, res: Response, depot: Depot, onError: ErrorSink) {
-    this.#handlers = handlers;
-    this.#req = req;
-    this.#res = res;
-    this.#depot = depot;
-    this.#onError = onError;
+    this.handlers = handlers;
+    this.req = req;
+    this.res = res;
+    this.depot = depot;
+    this.onError = onError;
+    this.cursor = 0;
+    this.ceased = false;
+    this.tail = undefined;
   }
 
   hasNext(): boolean {
-    return this.#cursor < this.#handlers.length;
+    return this.cursor < this.handlers.length;
   }
 
   /** Runs the rest of the chain; resolves to false when there was nothing left to run. */
@@ -50,66 +55,66 @@ export class FlowCtrl {
 
   /** Skips every handler not yet run. */
   skipRest(): void {
-    this.#cursor = this.#handlers.length;
+    this.cursor = this.handlers.length;
   }
 
   /** Skips the rest and marks the flow as ceased (hoops that check `isCeased` stop too). */
   cease(): void {
     this.skipRest();
-    this.#ceased = true;
+    this.ceased = true;
   }
 
   get isCeased(): boolean {
-    return this.#ceased;
+    return this.ceased;
   }
 
   /** @internal Runs handlers from the cursor; returns a promise only if one of them was async. */
   run(): undefined | Promise<void> {
-    const handlers = this.#handlers;
-    while (this.#cursor < handlers.length) {
-      const index = this.#cursor++;
-      const tail = this.#tail;
+    const handlers = this.handlers;
+    while (this.cursor < handlers.length) {
+      const index = this.cursor++;
+      const tail = this.tail;
       let out: unknown;
       try {
-        out = handlers[index]!(this.#req, this.#res, this.#depot, this);
+        out = handlers[index]!(this.req, this.res, this.depot, this);
       } catch (err) {
-        this.#fail(err);
-        return this.#tail === tail ? undefined : this.#tail;
+        this.fail(err);
+        return this.tail === tail ? undefined : this.tail;
       }
       if (isThenable(out)) {
-        this.#tail = this.#continueAsync(out, index);
-        return this.#tail;
+        this.tail = this.continueAsync(out, index);
+        return this.tail;
       }
-      this.#after(out, index);
+      this.after(out, index);
       // A synchronous hoop called ctrl.callNext() without awaiting it and the rest of the
       // chain went async: that nested run finishes the chain, so hand back its promise
       // instead of running later handlers while an earlier one is still pending.
-      if (this.#tail !== tail) return this.#tail;
+      if (this.tail !== tail) return this.tail;
     }
     return undefined;
   }
 
-  async #continueAsync(pending: PromiseLike<unknown>, index: number): Promise<void> {
+  private async continueAsync(pending: PromiseLike<unknown>, index: number): Promise<void> {
     let out: unknown;
     try {
       out = await pending;
     } catch (err) {
-      this.#fail(err);
+      this.fail(err);
       return;
     }
-    this.#after(out, index);
+    this.after(out, index);
     await this.run();
   }
 
-  #after(out: unknown, index: number): void {
-    const res = this.#res;
+  private after(out: unknown, index: number): void {
+    const res = this.res;
     // `(req, res) => res.status(204)` returns the Response itself: that is not a value to render.
-    if (out !== undefined && out !== res && index === this.#handlers.length - 1 && !res.hasBody) res.render(out);
+    if (out !== undefined && out !== res && index === this.handlers.length - 1 && !res.hasBody) res.render(out);
     if (res.isStamped) this.skipRest();
   }
 
-  #fail(err: unknown): void {
+  private fail(err: unknown): void {
     this.skipRest();
-    this.#onError(err, this.#req, this.#res);
+    this.onError(err, this.req, this.res);
   }
 }

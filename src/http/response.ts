@@ -62,23 +62,32 @@ type Body = string | Buffer | Readable | FileBody | undefined;
  * `ctrl.callNext()` (compression, caching headers, error pages), then written in one go.
  */
 export class Response {
-  readonly raw: RawResponse;
-  readonly #req: Request;
-  readonly #logError: ((err: unknown, req: Request) => void) | undefined;
-  #takeOver: ((headers: OutgoingHttpHeaders) => void) | undefined;
+  // One of these is made per request. Its fields are declared without initialisers and set
+  // in the constructor (TypeScript `private` instead of `#`, which always has an
+  // initialiser): V8 runs class field initialisers as a separate function, which it did not
+  // inline into the request handler (~70 instructions per request in a callgrind count).
+  declare readonly raw: RawResponse;
+  private declare readonly req: Request;
+  private declare readonly logError: ((err: unknown, req: Request) => void) | undefined;
+  private declare onTakeOver: ((headers: OutgoingHttpHeaders) => void) | undefined;
   /** The status set so far, or undefined (then 200 with a body, else the framework decides). */
-  statusCode: number | undefined;
+  declare statusCode: number | undefined;
   /** Headers to send, lowercase names. */
-  readonly headers: OutgoingHttpHeaders = new HeaderBag();
-  #body: Body;
+  declare readonly headers: OutgoingHttpHeaders;
+  private declare content: Body;
   /** The error that set an error status, for the Catcher to render. */
-  error: StatusError | undefined;
+  declare error: StatusError | undefined;
 
   /** `logError` receives errors that happen after the chain (a body stream failing midway). */
   constructor(raw: RawResponse, req: Request, logError?: (err: unknown, req: Request) => void) {
     this.raw = raw;
-    this.#req = req;
-    this.#logError = logError;
+    this.req = req;
+    this.logError = logError;
+    this.onTakeOver = undefined;
+    this.statusCode = undefined;
+    this.headers = new HeaderBag();
+    this.content = undefined;
+    this.error = undefined;
   }
 
   /**
@@ -86,8 +95,8 @@ export class Response {
    * handlers whose work outlives the chain (WebSocket handlers, proxied streams).
    */
   reportError(err: unknown): void {
-    if (this.#logError) this.#logError(err, this.#req);
-    else logStreamError(err, this.#req);
+    if (this.logError) this.logError(err, this.req);
+    else logStreamError(err, this.req);
   }
 
   /**
@@ -97,7 +106,7 @@ export class Response {
    * written as usual and `fn` is not called.
    */
   takeOver(fn: (headers: OutgoingHttpHeaders) => void): this {
-    this.#takeOver = fn;
+    this.onTakeOver = fn;
     return this;
   }
 
@@ -107,12 +116,12 @@ export class Response {
    * headers when it ends; later ones are written as they are sent. See SseStream.
    */
   sse(options: SseOptions = {}): SseStream {
-    const stream = new SseStream(this.raw, this.#req.header('last-event-id'), options);
+    const stream = new SseStream(this.raw, this.req.header('last-event-id'), options);
     this.headers['content-type'] = 'text/event-stream';
     this.headers['cache-control'] = 'no-cache';
     this.headers['x-accel-buffering'] = 'no';
     delete this.headers['content-length'];
-    this.#body = stream.body;
+    this.content = stream.body;
     return stream;
   }
 
@@ -146,19 +155,19 @@ export class Response {
 
   /** True once a body was set (by render, text, json, html, stream, sendFile or redirect). */
   get hasBody(): boolean {
-    return this.#body !== undefined;
+    return this.content !== undefined;
   }
 
   /** The body as set so far (string, Buffer, Readable or a file), for hoops that transform it. */
   get body(): string | Buffer | Readable | undefined {
-    const b = this.#body;
+    const b = this.content;
     return b === undefined || typeof b === 'string' || Buffer.isBuffer(b) || b instanceof Readable ? b : undefined;
   }
 
   /** Replaces the body without touching headers (for hoops such as compression). */
   setBody(body: string | Buffer | Readable | undefined): this {
     if (body instanceof Readable) holdErrors(body);
-    this.#body = body;
+    this.content = body;
     return this;
   }
 
@@ -167,7 +176,7 @@ export class Response {
    * before an error page replaces what a failed handler had rendered).
    */
   discardBody(): this {
-    this.#body = undefined;
+    this.content = undefined;
     for (const name of BODY_HEADERS) delete this.headers[name];
     return this;
   }
@@ -182,13 +191,13 @@ export class Response {
     return this.raw.headersSent;
   }
 
-  #typed(contentType: string): void {
+  private setTypeIfUnset(contentType: string): void {
     if (this.headers['content-type'] === undefined) this.headers['content-type'] = contentType;
   }
 
   text(body: string, contentType = TEXT): this {
     this.headers['content-type'] = contentType;
-    this.#body = body;
+    this.content = body;
     return this;
   }
 
@@ -198,7 +207,7 @@ export class Response {
 
   json(value: unknown): this {
     this.headers['content-type'] = JSON_TYPE;
-    this.#body = JSON.stringify(value) ?? 'null';
+    this.content = JSON.stringify(value) ?? 'null';
     return this;
   }
 
@@ -210,22 +219,22 @@ export class Response {
   render(value: unknown): this {
     if (value === undefined || value === null) return this;
     if (typeof value === 'string') {
-      this.#typed(TEXT);
-      this.#body = value;
+      this.setTypeIfUnset(TEXT);
+      this.content = value;
     } else if (Buffer.isBuffer(value)) {
-      this.#typed(BYTES);
-      this.#body = value;
+      this.setTypeIfUnset(BYTES);
+      this.content = value;
     } else if (ArrayBuffer.isView(value)) {
-      this.#typed(BYTES);
-      this.#body = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      this.setTypeIfUnset(BYTES);
+      this.content = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     } else if (value instanceof ArrayBuffer) {
-      this.#typed(BYTES);
-      this.#body = Buffer.from(value);
+      this.setTypeIfUnset(BYTES);
+      this.content = Buffer.from(value);
     } else if (value instanceof Readable) {
       this.stream(value);
     } else {
-      this.#typed(JSON_TYPE);
-      this.#body = JSON.stringify(value);
+      this.setTypeIfUnset(JSON_TYPE);
+      this.content = JSON.stringify(value);
     }
     return this;
   }
@@ -234,15 +243,15 @@ export class Response {
     if (status < 300 || status > 399) throw new RangeError(`redirect needs a 3xx status, got ${status}`);
     this.statusCode = status;
     this.headers.location = url;
-    this.#typed(TEXT);
-    this.#body = `Redirecting to ${url}`;
+    this.setTypeIfUnset(TEXT);
+    this.content = `Redirecting to ${url}`;
     return this;
   }
 
   /** Streams a body; it is piped once the handler chain has finished. */
   stream(body: Readable | AsyncIterable<Uint8Array | string>, contentType = BYTES): this {
-    this.#typed(contentType);
-    this.#body = holdErrors(body instanceof Readable ? body : Readable.from(body));
+    this.setTypeIfUnset(contentType);
+    this.content = holdErrors(body instanceof Readable ? body : Readable.from(body));
     return this;
   }
 
@@ -256,7 +265,7 @@ export class Response {
     if (options.attachment !== undefined) {
       this.headers['content-disposition'] = `attachment; filename="${options.attachment.replace(/["\\\r\n]/g, '_')}"`;
     }
-    this.#body = { path, options };
+    this.content = { path, options };
     return this;
   }
 
@@ -272,18 +281,18 @@ export class Response {
   flush(): void {
     const raw = this.raw;
     if (raw.headersSent || raw.writableEnded) return;
-    const takeOver = this.#takeOver;
+    const takeOver = this.onTakeOver;
     if (takeOver !== undefined && (this.statusCode === undefined || this.statusCode < 300)) {
-      this.#takeOver = undefined;
+      this.onTakeOver = undefined;
       takeOver(this.headers);
       return;
     }
-    const body = this.#body;
+    const body = this.content;
     const status = this.statusCode ?? 200;
     const headers = this.headers;
     // HTTP/1: close rather than read the rest of a refused body. (HTTP/2 forbids the header;
     // the stream is reset instead once the response ends.)
-    if (this.#req.bodyTooLarge && this.#req.raw.httpVersionMajor !== 2) headers.connection = 'close';
+    if (this.req.bodyTooLarge && this.req.raw.httpVersionMajor !== 2) headers.connection = 'close';
     if (status === 204 || status === 304) {
       // These statuses never carry a body (nor, for 204, a Content-Length).
       if (body instanceof Readable) body.destroy();
@@ -309,7 +318,7 @@ export class Response {
       raw.end('500 Internal Server Error');
     } else if (body instanceof Readable) {
       (raw as ServerResponse).writeHead(status, headers);
-      if (this.#req.method === 'HEAD') {
+      if (this.req.method === 'HEAD') {
         body.destroy();
         raw.end();
       } else {
@@ -321,17 +330,17 @@ export class Response {
         });
       }
     } else {
-      this.#sendFile(body, status);
+      this.sendFileBody(body, status);
     }
   }
 
-  #sendFile(file: FileBody, status: number): void {
+  private sendFileBody(file: FileBody, status: number): void {
     const raw = this.raw as ServerResponse;
     for (const [name, value] of Object.entries(this.headers)) {
       if (value !== undefined) raw.setHeader(name, value);
     }
     if (this.statusCode !== undefined) raw.statusCode = status;
-    const stream = loadSend()(this.#req.raw as never, encodeURIComponent(basename(file.path)), {
+    const stream = loadSend()(this.req.raw as never, encodeURIComponent(basename(file.path)), {
       root: dirname(file.path),
       dotfiles: 'allow',
       index: false,
