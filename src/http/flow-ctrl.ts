@@ -21,15 +21,15 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export class FlowCtrl {
   // One of these is made per request: fields are set in the constructor, not by class field
   // initialisers (see Request for why), hence TypeScript `private` instead of `#`.
-  private declare readonly handlers: readonly Handler[];
-  private declare readonly req: Request;
-  private declare readonly res: Response;
-  private declare readonly depot: Depot;
-  private declare readonly onError: ErrorSink;
-  private declare cursor: number;
-  private declare ceased: boolean;
+  declare private readonly handlers: readonly Handler[];
+  declare private readonly req: Request;
+  declare private readonly res: Response;
+  declare private readonly depot: Depot;
+  declare private readonly onError: ErrorSink;
+  declare private cursor: number;
+  declare private ceased: boolean;
   // The promise that finishes the chain once a handler went async (see run()).
-  private declare tail: Promise<void> | undefined;
+  declare private tail: Promise<void> | undefined;
 
   constructor(handlers: readonly Handler[], req: Request, res: Response, depot: Depot, onError: ErrorSink) {
     this.handlers = handlers;

@@ -41,8 +41,8 @@ export class Request {
   declare route: string | undefined;
   /** Body size limit in bytes for this request (router `bodyLimit` or `setBodyLimit`). */
   declare bodyLimit: number;
-  private declare readonly rawQuery: string;
-  private declare lazy: LazyState | undefined;
+  declare private readonly rawQuery: string;
+  declare private lazy: LazyState | undefined;
 
   constructor(raw: RawRequest) {
     this.raw = raw;

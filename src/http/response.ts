@@ -67,14 +67,14 @@ export class Response {
   // initialiser): V8 runs class field initialisers as a separate function, which it did not
   // inline into the request handler (~70 instructions per request in a callgrind count).
   declare readonly raw: RawResponse;
-  private declare readonly req: Request;
-  private declare readonly logError: ((err: unknown, req: Request) => void) | undefined;
-  private declare onTakeOver: ((headers: OutgoingHttpHeaders) => void) | undefined;
+  declare private readonly req: Request;
+  declare private readonly logError: ((err: unknown, req: Request) => void) | undefined;
+  declare private onTakeOver: ((headers: OutgoingHttpHeaders) => void) | undefined;
   /** The status set so far, or undefined (then 200 with a body, else the framework decides). */
   declare statusCode: number | undefined;
   /** Headers to send, lowercase names. */
   declare readonly headers: OutgoingHttpHeaders;
-  private declare content: Body;
+  declare private content: Body;
   /** The error that set an error status, for the Catcher to render. */
   declare error: StatusError | undefined;
 
