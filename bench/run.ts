@@ -82,7 +82,8 @@ for (const tool of ['wrk']) {
   }
 }
 if (only.has('h2')) checkH2load();
-if (!existsSync('dist/src/index.js') || !existsSync('bin/volley.js')) {
+// The servers import 'volley', i.e. the bundle dist/volley.js; the router benchmark imports dist/src.
+if (!existsSync('dist/volley.js') || !existsSync('dist/src/index.js') || !existsSync('bin/volley.js')) {
   throw new Error('run from the repository root after `npm run build`');
 }
 
