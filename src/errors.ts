@@ -6,7 +6,9 @@ export class VolleyError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    // The class's own name. In the bundle (scripts/bundle.mjs) esbuild turns a class that refers
+    // to itself into `var StatusError = class _StatusError`, whose name has a leading '_'.
+    this.name = new.target.name.replace(/^_+/, '');
     this.code = code;
   }
 }
