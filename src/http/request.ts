@@ -59,7 +59,7 @@ export class Request {
 
   /** The Host (or :authority) without port, lowercased. */
   get hostname(): string {
-    const lazy = this.state();
+    const lazy = this.lazyState();
     if (lazy.hostname === undefined) {
       const host = (this.raw.headers[':authority'] as string | undefined) ?? this.raw.headers.host ?? '';
       const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.indexOf(':');
@@ -103,12 +103,12 @@ export class Request {
   }
 
   private parsedQuery(): URLSearchParams {
-    const lazy = this.state();
+    const lazy = this.lazyState();
     lazy.query ??= new URLSearchParams(this.rawQuery);
     return lazy.query;
   }
 
-  private state(): LazyState {
+  private lazyState(): LazyState {
     this.lazy ??= new LazyState();
     return this.lazy;
   }
@@ -121,7 +121,7 @@ export class Request {
   }
 
   cookie(name: string): string | undefined {
-    const lazy = this.state();
+    const lazy = this.lazyState();
     lazy.cookies ??= parseCookie(this.header('cookie') ?? '');
     return lazy.cookies[name];
   }
@@ -155,7 +155,7 @@ export class Request {
    * the result). 413 past the limit. After a multipart `form()` the body is gone: this throws.
    */
   bytes(): Promise<Buffer> {
-    const lazy = this.state();
+    const lazy = this.lazyState();
     if (lazy.streamed) {
       return Promise.reject(new Error('the request body was already streamed by req.form() (multipart)'));
     }
@@ -186,7 +186,7 @@ export class Request {
    * sent: move or copy a file in the handler to keep it. Other content types are a 415.
    */
   form(): Promise<FormData> {
-    const lazy = this.state();
+    const lazy = this.lazyState();
     lazy.form ??= this.readForm(lazy);
     return lazy.form;
   }
