@@ -1,3 +1,5 @@
+import { generateMatcher } from './codegen.js';
+import { primeMatcher } from './codegen-prime.js';
 import { CNode, COMB, CSeg, STATIC, WILD } from './compiled-node.js';
 import { buildDispatch } from './dispatch.js';
 import { Run } from './lookup.js';
@@ -27,22 +29,69 @@ import type { Matcher, Request } from './types.js';
  *   them at fixed offsets from where that node started, without the stack;
  * - regexes are compiled once, when the pattern is parsed;
  * - when the answer can only depend on method and path, paths made of literals are
- *   answered from a table computed by the matcher itself (static-cache.ts).
+ *   answered from a table computed by the matcher itself (static-cache.ts);
+ * - paths without '%' (nearly all) are matched by JavaScript generated for the tree
+ *   (codegen.ts): the walk of Run written out with the literals, methods and param
+ *   positions in the code. Run (lookup.ts) serves the paths with escapes, whose segments
+ *   must be decoded, and every path of a tree whose code would be too big.
  */
-export function compileRouter(root: RouterLike): Matcher {
+export function compileRouter(root: RouterLike, options: CompileOptions = {}): Matcher {
+  const top = compiledTree(root);
+  const run = new Run(top);
+  // The generated matcher (codegen.ts) serves paths without escapes; Run serves the others
+  // (and every path of a tree too big to generate code for).
+  const make = generateMatcher(top, options.maxSource);
+  if (usesRequestFilters(top)) {
+    // User code (host and custom filters) runs during a lookup: it may throw, or call the
+    // matcher again; a nested call gets its own state instead of clobbering ours.
+    const slow = (req: Request) => (run.busy ? new Run(top).guardedMatch(req) : run.guardedMatch(req));
+    if (make === null) return slow;
+    const fast = make();
+    let busy = false;
+    return (req) => {
+      const path = req.path;
+      if (path.indexOf('%') >= 0) return slow(req);
+      if (busy) return make()(req.method, path, req);
+      busy = true;
+      try {
+        return fast(req.method, path, req);
+      } finally {
+        busy = false;
+      }
+    };
+  }
+  // Otherwise a lookup runs no user code, so it can neither throw midway nor re-enter.
+  const built = StaticCache.build(top, methodsOf(top), (method, path) => run.match({ method, path } as Request));
+  const cache = built.size > 0 ? built : null;
+  if (make === null) {
+    run.cache = cache;
+    return (req) => run.match(req);
+  }
+  const fast = make();
+  primeMatcher(top, fast);
+  return (req) => {
+    const method = req.method;
+    const path = req.path;
+    if (cache !== null) {
+      const hit = cache.lookup(method, path);
+      if (hit !== undefined) return hit;
+    }
+    return path.indexOf('%') < 0 ? fast(method, path, req) : run.match(req);
+  };
+}
+
+/** The router tree as CNodes, with params placed and simple nodes marked. */
+export function compiledTree(root: RouterLike): CNode {
   const top = toNode(root, null, new Set());
   placeParams(top);
   markSimple(top);
-  const run = new Run(top);
-  if (usesRequestFilters(top)) {
-    // User code (host and custom filters) runs during a lookup: it may throw, or call the
-    // matcher again; a nested call gets its own buffers instead of clobbering ours.
-    return (req) => (run.busy ? new Run(top).guardedMatch(req) : run.guardedMatch(req));
-  }
-  // Otherwise a lookup runs no user code, so it can neither throw midway nor re-enter.
-  const cache = StaticCache.build(top, methodsOf(top), (method, path) => run.match({ method, path } as Request));
-  if (cache.size > 0) run.cache = cache;
-  return (req) => run.match(req);
+  return top;
+}
+
+/** For tests: `maxSource: 0` makes Run serve every path, as for a tree too big to generate code for. */
+export interface CompileOptions {
+  /** Source characters of generated code beyond which Run serves the tree instead. */
+  maxSource?: number;
 }
 
 function paramNamesOf(seg: CSeg): string[] {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { dataFile } from '../data-file.js';
+import { compileRouter } from './compile.js';
 import { RouteError } from './route-error.js';
 import { Router } from './router.js';
 import { named, prng, req, summary } from './test-helpers.js';
@@ -275,11 +276,14 @@ for (const shape of ['flat', 'grouped', 'nested'] as const) {
     test(`differential (${shape} tree, ${label}): compiled matcher == reference detect`, () => {
       const router = buildTree([...routes], shape);
       const matcher = router.compile();
+      // The same tree served by the interpreted walk alone (as a tree too big for generated code is).
+      const interpreted = compileRouter(router, { maxSource: 0 });
       let matched = 0;
       for (const { method, path } of requestsFor([...routes], 6000, 7)) {
         const request = req(method, path);
         const want = summary(router.detect(request));
         assert.deepStrictEqual(summary(matcher(request)), want, `${method} ${path}`);
+        assert.deepStrictEqual(summary(interpreted(request)), want, `interpreted: ${method} ${path}`);
         if (typeof want === 'object') matched++;
       }
       assert.ok(matched > 1000, `too few matches (${matched}) for the test to mean much`);
