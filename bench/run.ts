@@ -5,7 +5,7 @@
  * (Volley vs raw node:http2, with h2load) and the bus fan-out latency of the chat example.
  * A measurement tool, not a test: it prints markdown tables and writes them (and the raw runs as JSON).
  *
- *   npm run build && npm run bench [-- --quick] [--only single,router,multi,h2,fanout]
+ *   npm run build && npm run bench [-- --quick] [--only single,instructions,router,multi,h2,fanout]
  *                                   [--rounds N] [--duration S] [--out FILE.md]
  *
  * Run from the repository root; loopback only; every process it starts is stopped by pid.
@@ -16,16 +16,18 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type FanoutResults, fanoutMarkdown, runFanout } from './fanout.js';
 import { checkH2load, type H2Results, h2Markdown, runH2 } from './h2.js';
+import { checkValgrind, type InstructionResults, instructionsMarkdown, runInstructions } from './instructions.js';
 import type { Config } from './lib/config.js';
 import { log } from './lib/config.js';
 import { installCleanup, stopAll } from './lib/procs.js';
+import { int } from './lib/stats.js';
 import { cleanupScripts } from './lib/wrk.js';
 import { machine } from './machine.js';
 import { type MultiResults, multiMarkdown, multiTargets, runMulti } from './multi.js';
 import { type RouterResults, routerMarkdown, runRouter } from './router.js';
 import { runSingle, type SingleResults, singleMarkdown } from './single.js';
 
-const SECTIONS = ['single', 'router', 'multi', 'h2', 'fanout'] as const;
+const SECTIONS = ['single', 'instructions', 'router', 'multi', 'h2', 'fanout'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +52,7 @@ if (values.help) {
   console.log(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}] [--rounds N] [--duration S]
                        [--connections C] [--no-pin] [--max-noise PCT [--retries N]] [--out FILE.md]
   --quick     2 rounds x 2 s (about 2.5 minutes) instead of 5 rounds x 5 s (about 10 minutes)
+              (instructions: 15,000 + 3 x 3,000 requests per server instead of 40,000 + 3 x 10,000; needs valgrind)
   --no-pin    do not pin single-process servers and wrk to separate CPUs with taskset
   --max-noise measure a run again (up to --retries times, default 2; the quietest run is kept)
               when other processes used more than PCT% of the machine's CPU during it
@@ -82,6 +85,7 @@ for (const tool of ['wrk']) {
   }
 }
 if (only.has('h2')) checkH2load();
+if (only.has('instructions')) checkValgrind();
 // The servers import 'volley', i.e. the bundle dist/volley.js; the router benchmark imports dist/src.
 if (!existsSync('dist/volley.js') || !existsSync('dist/src/index.js') || !existsSync('bin/volley.js')) {
   throw new Error('run from the repository root after `npm run build`');
@@ -112,6 +116,7 @@ interface Raw {
   config: Config;
   seconds?: number;
   single?: SingleResults;
+  instructions?: InstructionResults;
   router?: RouterResults;
   multi?: MultiResults;
   h2?: H2Results;
@@ -143,6 +148,20 @@ function render(raw: Raw): string {
         : `No CPU pinning: \`${raw.single.wrk}\`.`,
       '',
       singleMarkdown(raw.single),
+    );
+  }
+  if (raw.instructions) {
+    const ins = raw.instructions;
+    md.push(
+      '',
+      '### Instructions per request (callgrind, single process)',
+      '',
+      `\`${ins.command}\`: ${int(ins.warmup)} keep-alive requests to warm up, then instructions counted in ` +
+        `${ins.windows} windows of ${int(ins.requests)} requests each (the lowest is reported: a late JIT compile lands in one window), ` +
+        `on ${ins.connections} connections. Independent of the machine's other load; ` +
+        'user space only (the kernel’s socket work, the same for all, is not in it).',
+      '',
+      instructionsMarkdown(ins),
     );
   }
   if (raw.router) {
@@ -230,6 +249,10 @@ async function main(): Promise<void> {
   // The raw runs are saved after every section, so a late failure loses nothing.
   if (only.has('single')) {
     raw.single = await runSingle(cfg);
+    save(raw);
+  }
+  if (only.has('instructions')) {
+    raw.instructions = await runInstructions(cfg);
     save(raw);
   }
   if (only.has('router')) {
