@@ -169,6 +169,7 @@ export function instructionsMarkdown(res: InstructionResults): string {
         [
           'framework',
           'instructions/request',
+          'windows',
           '× node:http (instructions)',
           'node:http ÷ framework',
           'Volley ÷ framework',
@@ -176,6 +177,7 @@ export function instructionsMarkdown(res: InstructionResults): string {
         runs.map((r) => [
           r.framework,
           int(perRequest(r)),
+          r.perWindow.map(int).join(', '),
           base ? fixed(perRequest(r) / perRequest(base), 3) : '—',
           base ? ratio(perRequest(base) / perRequest(r)) : '—',
           volley ? ratio(perRequest(r) / perRequest(volley)) : '—',
