@@ -40,7 +40,7 @@ export function generateMatcher(root: CNode, maxSource = MAX_SOURCE): (() => Fas
     nodes: readonly CNode[],
     consts: readonly unknown[],
   ) => () => FastMatch;
-  return factory(runtime, gen.nodes, gen.consts);
+  return factory(runtime, gen.nodes.values, gen.consts.values);
 }
 
 /**
@@ -57,10 +57,8 @@ type Kept = 'pos' | 'str';
 
 class Generator {
   /** Nodes and other objects the code refers to as `N{i}` and `C{i}`. */
-  readonly nodes: CNode[] = [];
-  readonly consts: unknown[] = [];
-  private readonly nodeIds = new Map<CNode, number>();
-  private readonly constIds = new Map<unknown, number>();
+  readonly nodes = new Listed<CNode>();
+  readonly consts = new Listed<unknown>();
   /** Walk functions by node, generated once each. */
   private readonly walks = new Map<CNode, string>();
   private readonly functions: string[] = [];
@@ -74,8 +72,8 @@ class Generator {
     const top = `function top(T, L) { const p = -1; ${declarations(entry.depth, NOTHING_KNOWN)}\n${entry.code}\nreturn null; }`;
     const params = Math.max(1, maxParams(root));
     const refs = [
-      ...this.nodes.map((_, i) => `N${i} = nodes[${i}]`),
-      ...this.consts.map((_, i) => `C${i} = consts[${i}]`),
+      ...this.nodes.values.map((_, i) => `N${i} = nodes[${i}]`),
+      ...this.consts.values.map((_, i) => `C${i} = consts[${i}]`),
     ];
     return [
       "'use strict';",
@@ -495,21 +493,11 @@ class Generator {
   private readonly factories = new Map<string, string>();
 
   private node(n: CNode): string {
-    let id = this.nodeIds.get(n);
-    if (id === undefined) {
-      id = this.nodes.push(n) - 1;
-      this.nodeIds.set(n, id);
-    }
-    return `N${id}`;
+    return `N${this.nodes.id(n)}`;
   }
 
   private constant(value: unknown): string {
-    let id = this.constIds.get(value);
-    if (id === undefined) {
-      id = this.consts.push(value) - 1;
-      this.constIds.set(value, id);
-    }
-    return `C${id}`;
+    return `C${this.consts.id(value)}`;
   }
 
   /**
@@ -531,6 +519,21 @@ class Generator {
 
   private name(prefix: string): string {
     return `${prefix}${this.names++}`;
+  }
+}
+
+/** Objects the generated code refers to by index (`N3`, `C7`), each listed once. */
+class Listed<T> {
+  readonly values: T[] = [];
+  private readonly ids = new Map<T, number>();
+
+  id(value: T): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.values.push(value) - 1;
+      this.ids.set(value, id);
+    }
+    return id;
   }
 }
 
