@@ -28,19 +28,27 @@ const MAX_SOURCE = 2_000_000;
 /**
  * Generates the matcher code for the tree; the result makes matchers that each have
  * their own lookup state (one per re-entrant lookup, see compile.ts). Null when the
- * code would be too big.
+ * code would be too big, or the tree too deep to generate or parse it (the generator
+ * recurses per nested router, V8's parser per nested block; around a thousand levels
+ * exhaust the stack, where the interpreted walk still works).
  */
 export function generateMatcher(root: CNode, maxSource = MAX_SOURCE): (() => FastMatch) | null {
   if (maxSource <= 0) return null;
-  const gen = new Generator();
-  const source = gen.program(root);
-  if (source.length > maxSource) return null;
-  const factory = new Function('X', 'nodes', 'consts', source) as (
-    x: Runtime,
-    nodes: readonly CNode[],
-    consts: readonly unknown[],
-  ) => () => FastMatch;
-  return factory(runtime, gen.nodes.values, gen.consts.values);
+  try {
+    const gen = new Generator();
+    const source = gen.program(root);
+    if (source.length > maxSource) return null;
+    const factory = new Function('X', 'nodes', 'consts', source) as (
+      x: Runtime,
+      nodes: readonly CNode[],
+      consts: readonly unknown[],
+    ) => () => FastMatch;
+    return factory(runtime, gen.nodes.values, gen.consts.values);
+  } catch (err) {
+    // Only a stack overflow; any other error is a bug in the generator and must show.
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
 }
 
 /**
@@ -90,9 +98,10 @@ class Generator {
       `E = false;${this.usesRequest ? ' R = req;' : ''}`,
       // 0: a method no router names.
       `switch (method) { ${[...this.methods].map(([m, id]) => `case ${q(m)}: M = ${id}; break;`).join(' ')} default: M = 0; }`,
-      'const r = top(path, path.length);',
-      // Not keeping the request alive until the next lookup.
-      this.usesRequest ? 'R = null;' : '',
+      // With filters, not keeping the request alive until the next lookup, even when a filter throws.
+      this.usesRequest
+        ? 'let r = null; try { r = top(path, path.length); } finally { R = null; }'
+        : 'const r = top(path, path.length);',
       'return r !== null ? r : E ? 405 : 404;',
       '};',
       '};',
