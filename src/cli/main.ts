@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSize } from '../cluster/rotating-file.js';
 import { runPrimary } from '../cluster/run-primary.js';
-import { StartupError, VERSION } from '../cluster/supervisor.js';
+import { VERSION } from '../cluster/supervisor.js';
 import { UsageError, VolleyError } from '../errors.js';
 import { parseAddress } from '../server/address.js';
 import { callAdmin } from './admin-client.js';
@@ -212,16 +212,12 @@ export function runCli(argv: string[]): void {
   main(argv).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      if (err instanceof StartupError) {
-        console.error(`volley: ${err.message}`);
-      } else if (err instanceof VolleyError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-        console.error(`volley: ${(err as Error).message}`);
-      } else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-        console.error(`volley: ${(err as Error).message}`);
-      } else {
-        console.error('volley:', err);
-      }
-      process.exit(err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
+      // Our own errors (StartupError among them) and parseArgs' are messages for the user;
+      // anything else is a bug, printed whole.
+      const parseError = (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+      if (err instanceof VolleyError || parseError) console.error(`volley: ${(err as Error).message}`);
+      else console.error('volley:', err);
+      process.exit(err instanceof UsageError || parseError ? 2 : 1);
     },
   );
 }

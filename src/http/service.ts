@@ -153,7 +153,8 @@ export class Service {
   };
 
   #finish(req: Request, res: Response, depot: Depot): void {
-    if (req.uploads !== undefined) this.#removeUploadsAfter(req.takeUploads()!, res);
+    const uploads = req.takeUploads();
+    if (uploads !== undefined) this.#removeUploadsAfter(uploads, res);
     if (res.headersSent) return;
     if ((res.statusCode ?? 200) >= 400 && !res.hasBody) {
       const pending = this.#catcher.catch(req, res, depot, this.#onCatcherError);

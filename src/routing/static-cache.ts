@@ -54,7 +54,7 @@ export class StaticCache {
       const entry: CachedPath = { methods: [], answers: [], other: cached(match('\0other', path)) };
       for (const m of methods) {
         const answer = cached(match(m, path));
-        // Methods answered like all others need no slot of their own.
+        // A method answered like all others (the same 404 or 405) needs no slot of its own.
         if (answer !== entry.other) {
           entry.methods.push(m);
           entry.answers.push(answer);
