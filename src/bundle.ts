@@ -7,5 +7,5 @@
  */
 
 export { runCli } from './cli/main.js';
-export { runWorker } from './cluster/worker-main.js';
+export { runWorker } from './cluster/worker/worker-main.js';
 export * from './index.js';

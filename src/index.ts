@@ -9,4 +9,6 @@ export * from './errors.js';
 export * from './http/index.js';
 export * from './middleware/index.js';
 export * from './routing/index.js';
+export { serveCluster } from './serve-cluster.js';
 export * from './server/index.js';
+export { VERSION } from './version.js';

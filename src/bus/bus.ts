@@ -1,5 +1,3 @@
-import { hasPrimary } from '../cluster/primary-rpc.js';
-import { PrimaryRelayTransport } from './primary-relay-transport.js';
 import { RedisTransport } from './redis-transport.js';
 import { compileTopicPattern } from './topic-pattern.js';
 import { type BusTransport, LocalTransport } from './transport.js';
@@ -30,6 +28,7 @@ interface Subscriber {
  */
 export class Bus {
   #transport: BusTransport | undefined;
+  #defaultTransport: (() => BusTransport) | undefined;
   readonly #subscribers = new Set<Subscriber>();
   #dropped = 0;
   #delivered = 0;
@@ -40,7 +39,8 @@ export class Bus {
 
   /**
    * Switches the transport. Without one, the first use picks: Redis when VOLLEY_REDIS_URL is
-   * set, the primary relay inside a `volley serve` worker, otherwise in-process.
+   * set, else the default given to `useByDefault` (the primary relay inside a `volley serve`
+   * worker), otherwise in-process.
    */
   use(transport: BusTransport): this {
     const old = this.#transport;
@@ -50,10 +50,19 @@ export class Bus {
     return this;
   }
 
+  /**
+   * The transport the first use picks when none was set and VOLLEY_REDIS_URL is not set. The
+   * worker runtime of `volley serve` sets the primary relay here before it loads the app.
+   */
+  useByDefault(factory: () => BusTransport): this {
+    this.#defaultTransport = factory;
+    return this;
+  }
+
   get transport(): BusTransport {
     if (!this.#transport) {
       const url = process.env.VOLLEY_REDIS_URL;
-      this.use(url ? new RedisTransport(url) : hasPrimary() ? new PrimaryRelayTransport() : new LocalTransport());
+      this.use(url ? new RedisTransport(url) : (this.#defaultTransport?.() ?? new LocalTransport()));
     }
     return this.#transport!;
   }

@@ -2,15 +2,13 @@
  * The `volley` command: `serve` runs the supervisor; `status`, `reload`, `stop`, `scale` and `top`
  * talk to a running primary through its admin endpoint.
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseSize } from '../cluster/rotating-file.js';
-import { runPrimary } from '../cluster/run-primary.js';
-import { VERSION } from '../cluster/supervisor.js';
-import { UsageError, VolleyError } from '../errors.js';
-import { parseAddress } from '../server/address.js';
+import { AddressError, UsageError, VolleyError } from '../errors.js';
+import { serveCluster } from '../serve-cluster.js';
+import { VERSION } from '../version.js';
 import { callAdmin } from './admin-client.js';
 import { certCommand } from './cert.js';
+import { parseServeOptions } from './serve-options.js';
 import { formatStatusTable } from './status-table.js';
 import { topCommand } from './top.js';
 
@@ -58,91 +56,6 @@ function integer(name: string, value: string | undefined, min: number): number |
   return Number(value);
 }
 
-async function serve(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      listen: { type: 'string', multiple: true },
-      workers: { type: 'string' },
-      admin: { type: 'string' },
-      'admin-token': { type: 'string' },
-      'log-format': { type: 'string' },
-      'log-file': { type: 'string' },
-      'log-max-size': { type: 'string' },
-      'log-keep': { type: 'string' },
-      'heartbeat-timeout': { type: 'string' },
-      'shutdown-timeout': { type: 'string' },
-      'shutdown-delay': { type: 'string' },
-      'max-memory': { type: 'string' },
-      'max-requests': { type: 'string' },
-      'max-requests-jitter': { type: 'string' },
-      'cpu-affinity': { type: 'boolean' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-ca': { type: 'string' },
-      http2: { type: 'boolean' },
-    },
-  });
-  if (positionals.length !== 1)
-    throw new UsageError('volley serve needs exactly one app module: volley serve <app-module>');
-  const app = positionals[0]!;
-  for (const address of values.listen ?? []) {
-    try {
-      parseAddress(address, '--listen');
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  }
-  if (!existsSync(app)) throw new UsageError(`app module not found: ${app}`);
-  const workers =
-    values.workers === undefined || values.workers === 'auto' ? 'auto' : integer('workers', values.workers, 1)!;
-  const logFormat = values['log-format'] ?? 'text';
-  if (logFormat !== 'text' && logFormat !== 'json') {
-    throw new UsageError(`--log-format expects text or json, got '${logFormat}'`);
-  }
-  const logMaxSize = values['log-max-size'] === undefined ? undefined : parseSize(values['log-max-size']);
-  if (values['log-max-size'] !== undefined && logMaxSize === undefined) {
-    throw new UsageError(
-      `--log-max-size expects a size such as 10485760, 512K or 10M, got '${values['log-max-size']}'`,
-    );
-  }
-  if ((values['log-max-size'] !== undefined || values['log-keep'] !== undefined) && !values['log-file']) {
-    throw new UsageError('--log-max-size and --log-keep need --log-file');
-  }
-  const cert = values['tls-cert'];
-  const key = values['tls-key'];
-  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-  if (values['tls-ca'] !== undefined && cert === undefined)
-    throw new UsageError('--tls-ca needs --tls-cert and --tls-key');
-  if (values.http2 && cert === undefined)
-    throw new UsageError('--http2 needs --tls-cert and --tls-key (HTTP/2 is served over TLS)');
-  const options = {
-    app,
-    tls: cert && key ? { cert, key, ...(values['tls-ca'] ? { ca: values['tls-ca'] } : {}) } : undefined,
-    http2: values.http2,
-    logFile: values['log-file'],
-    logMaxSize,
-    logKeep: integer('log-keep', values['log-keep'], 0),
-    listen: values.listen ?? [],
-    workers,
-    logFormat,
-    heartbeatTimeout: integer('heartbeat-timeout', values['heartbeat-timeout'], 100),
-    shutdownTimeout: integer('shutdown-timeout', values['shutdown-timeout'], 0),
-    shutdownDelay: integer('shutdown-delay', values['shutdown-delay'], 0),
-    maxMemoryMb: integer('max-memory', values['max-memory'], 1),
-    maxRequests: integer('max-requests', values['max-requests'], 1),
-    maxRequestsJitter: integer('max-requests-jitter', values['max-requests-jitter'], 0),
-    cpuAffinity: values['cpu-affinity'] ?? false,
-    admin: values.admin,
-    adminToken: values['admin-token'],
-  } as const;
-  // Leave out what was not given, so the supervisor's defaults apply.
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  return runPrimary(defined as unknown as Parameters<typeof runPrimary>[0]);
-}
-
 async function control(command: string, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -182,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
-      return serve(rest);
+      return serveCluster(parseServeOptions(rest));
     case 'cert':
       return certCommand(rest);
     case 'status':
@@ -217,7 +130,7 @@ export function runCli(argv: string[]): void {
       const parseError = (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
       if (err instanceof VolleyError || parseError) console.error(`volley: ${(err as Error).message}`);
       else console.error('volley:', err);
-      process.exit(err instanceof UsageError || parseError ? 2 : 1);
+      process.exit(err instanceof UsageError || err instanceof AddressError || parseError ? 2 : 1);
     },
   );
 }

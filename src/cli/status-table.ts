@@ -1,4 +1,4 @@
-import type { SupervisorStatus } from '../cluster/supervisor.js';
+import type { SupervisorStatus } from '../cluster/primary/supervisor.js';
 
 function mb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)}M`;

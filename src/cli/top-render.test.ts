@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { WorkerStatus } from '../cluster/supervisor.js';
+import type { WorkerStatus } from '../cluster/primary/supervisor.js';
 import { formatDuration, formatQuantile, renderTop, sparkline, type TopView } from './top-render.js';
 import type { WorkerRow } from './top-stats.js';
 

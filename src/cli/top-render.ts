@@ -2,7 +2,7 @@
  * The screen of `volley top`, as a pure function of what it knows (no I/O, no ANSI codes):
  * a header, a sparkline of total requests/s, and one row per worker, fitted to the terminal.
  */
-import type { SupervisorStatus } from '../cluster/supervisor.js';
+import type { SupervisorStatus } from '../cluster/primary/supervisor.js';
 import type { QuantileBucket, WorkerRow } from './top-stats.js';
 
 export interface TopView {

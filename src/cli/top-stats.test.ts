@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SupervisorStatus, WorkerStatus } from '../cluster/supervisor.js';
+import type { SupervisorStatus, WorkerStatus } from '../cluster/primary/supervisor.js';
 import { parsePrometheusText, parseSampleLine } from './prom-text.js';
 import {
   computeRates,

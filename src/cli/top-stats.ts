@@ -3,7 +3,7 @@
  * (/status and /metrics): per-worker requests/s and the bucket the 99th percentile latency
  * falls in over the last refresh interval. Pure functions, no I/O.
  */
-import type { SupervisorStatus, WorkerStatus } from '../cluster/supervisor.js';
+import type { SupervisorStatus, WorkerStatus } from '../cluster/primary/supervisor.js';
 import type { Sample } from './prom-text.js';
 
 export const REQUESTS_METRIC = 'volley_http_requests_total';

@@ -5,7 +5,7 @@
  * redraw in place, keys, signals, and putting the terminal back as it was.
  */
 import { parseArgs } from 'node:util';
-import type { SupervisorStatus } from '../cluster/supervisor.js';
+import type { SupervisorStatus } from '../cluster/primary/supervisor.js';
 import { UsageError } from '../errors.js';
 import { callAdmin } from './admin-client.js';
 import { parsePrometheusText } from './prom-text.js';

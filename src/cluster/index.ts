@@ -1,14 +1,24 @@
-export { type AdminOptions, AdminServer } from './admin-server.js';
-export { cgroupCpuLimit, usableCpuCount } from './cpus.js';
-export type { LogFormat } from './log-sink.js';
-export { broadcast, callPrimary, hasPrimary, onBroadcast, PrimaryCallError } from './primary-rpc.js';
-export { runPrimary as serveCluster, type ServeOptions } from './run-primary.js';
-export type { PrimaryService } from './supervisor.js';
+export { type AdminOptions, AdminServer } from './primary/admin-server.js';
+export { cgroupCpuLimit, usableCpuCount } from './primary/cpus.js';
+export { OperationError, StartupError } from './primary/errors.js';
+export type { ListenSockets } from './primary/listen-sockets.js';
+export type { LogFormat } from './primary/log-sink.js';
+export type { ServeOptions } from './primary/run-primary.js';
+export type { SlotState } from './primary/slot.js';
 export {
-  OperationError,
-  StartupError,
   Supervisor,
-  type SupervisorOptions,
+  type SupervisorCollaborators,
   type SupervisorStatus,
   type WorkerStatus,
-} from './supervisor.js';
+} from './primary/supervisor.js';
+export type { PrimaryService, SupervisorOptions } from './primary/supervisor-options.js';
+export type { SpawnRequest, SpawnWorker, WorkerHandle } from './primary/worker-handle.js';
+export { PrimaryChannel } from './worker/primary-channel.js';
+export {
+  broadcast,
+  callPrimary,
+  hasPrimary,
+  onBroadcast,
+  PrimaryCallError,
+  primaryChannel,
+} from './worker/primary-rpc.js';

@@ -1,5 +1,5 @@
-import { callPrimary, hasPrimary } from '../../cluster/primary-rpc.js';
-import type { PrimaryService } from '../../cluster/supervisor.js';
+import type { PrimaryService } from '../../cluster/primary/supervisor-options.js';
+import { callPrimary, hasPrimary } from '../../cluster/worker/primary-rpc.js';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 import { type Counter, checkMs, type Store, StoreError, serialise } from './store.js';
 

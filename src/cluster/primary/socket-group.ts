@@ -1,5 +1,5 @@
-import { native } from '../native/index.js';
-import { formatHostPort } from '../server/address.js';
+import { native } from '../../native/index.js';
+import { formatHostPort } from '../../server/address.js';
 
 /**
  * The SO_REUSEPORT sockets of one TCP listen address, one per worker slot, owned by the

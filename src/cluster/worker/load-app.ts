@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
-import { AppModuleError } from '../errors.js';
-import type { Service } from '../http/service.js';
-import type { Router } from '../routing/index.js';
+import { AppModuleError } from '../../errors.js';
+import type { Service } from '../../http/service.js';
+import type { Router } from '../../routing/index.js';
 
 const TS_EXTENSIONS = /\.(ts|mts|cts|tsx)$/;
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { native } from '../native/index.js';
+import { native } from '../../native/index.js';
 
 /** CPUs in this process's affinity mask (falls back to Node's count where the addon is missing). */
 export function affinityCpus(): number[] {

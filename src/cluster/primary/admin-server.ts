@@ -2,9 +2,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { chmod } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { UsageError } from '../errors.js';
-import { parseAddress, resolveHost } from '../server/address.js';
-import { isSocketLive, removeSocketFile } from '../server/unix-listener.js';
+import { UsageError } from '../../errors.js';
+import { parseAddress, resolveHost } from '../../server/address.js';
+import { isSocketLive, removeSocketFile } from '../../server/unix-listener.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface AdminOptions {

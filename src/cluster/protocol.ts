@@ -1,6 +1,8 @@
 /**
- * Messages between the primary and its workers over the fork IPC channel.
- * Each has a `volley` tag so an app's own process.send() traffic is never mistaken for ours.
+ * Every message between the primary and its workers over the fork IPC channel, and the
+ * configuration a worker is started with. Each message has a `volley` tag so an app's own
+ * process.send() traffic is never mistaken for ours. The primary's side is
+ * primary/worker-process.ts, the worker's is worker/primary-channel.ts.
  */
 
 /** Worker -> primary. */
@@ -15,29 +17,48 @@ export type WorkerMessage =
   /** A message for every worker (the cross-worker bus): the primary relays it. */
   | { volley: 'broadcast'; channel: string; payload: unknown };
 
+/** The primary's answer to a worker's `rpc`. */
+export type RpcReply =
+  | { volley: 'rpc-reply'; id: number; ok: true; value: unknown }
+  | { volley: 'rpc-reply'; id: number; ok: false; error: string };
+
+/** A broadcast as relayed to every worker, with the slot of the worker that sent it. */
+export type RelayedBroadcast = { volley: 'broadcast'; channel: string; payload: unknown; from: number };
+
 /** Primary -> worker. */
 export type PrimaryMessage =
   | { volley: 'ping'; seq: number }
   | { volley: 'metrics'; seq: number }
-  | { volley: 'rpc-reply'; id: number; ok: true; value: unknown }
-  | { volley: 'rpc-reply'; id: number; ok: false; error: string }
-  | { volley: 'broadcast'; channel: string; payload: unknown; from: number }
+  | RpcReply
+  | RelayedBroadcast
   /** Stop accepting, finish in-flight requests, exit; force after timeoutMs. */
   | { volley: 'drain'; timeoutMs: number };
 
-export function isWorkerMessage(value: unknown): value is WorkerMessage {
+function tagged(value: unknown): value is { volley: string } {
   return typeof value === 'object' && value !== null && typeof (value as { volley?: unknown }).volley === 'string';
 }
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return tagged(value);
+}
+
+export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
+  return tagged(value);
+}
+
+/**
+ * One listening socket of a worker: an fd the primary hands down (SO_REUSEPORT groups, unix
+ * sockets, inherited fds), or an address the worker listens on through node:cluster (the
+ * fallback where SO_REUSEPORT does not balance).
+ */
+export type SlotListener = { fd: number; label: string } | { address: string; label: string };
 
 /** Environment a worker is started with (besides VOLLEY_WORKER_ID / VOLLEY_WORKER_GENERATION). */
 export interface WorkerConfig {
   /** Absolute path of the app module. */
   app: string;
-  /**
-   * Where to listen: sockets inherited as fds 4, 5, ... (SO_REUSEPORT mode), or addresses
-   * to listen on through node:cluster (the fallback where SO_REUSEPORT does not balance).
-   */
-  listeners: ({ fd: number; label: string } | { address: string; label: string })[];
+  /** Where to listen: inherited fds are renumbered 4, 5, ... in the worker. */
+  listeners: SlotListener[];
   shutdownTimeout: number;
   /** TLS (as file paths, read by the worker when it starts) and HTTP/2 for every listener. */
   protocol?: { tls?: { cert: string; key: string; ca?: string }; http2?: boolean };

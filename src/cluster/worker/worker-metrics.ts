@@ -1,6 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
-import { bus } from '../bus/bus.js';
-import type { RequestObserver } from '../server/server.js';
+import type { RequestObserver } from '../../server/server.js';
 
 /** The label for requests that matched no route (404/405): never the raw path, which is unbounded. */
 export const UNMATCHED_ROUTE = '<unmatched>';
@@ -38,7 +37,9 @@ export class WorkerMetrics implements RequestObserver {
   readonly #series: Series[] = [];
   #inFlight = 0;
 
-  constructor() {
+  /** `busDropped` reads the bus's dropped-message count (the worker runtime passes its bus's). */
+  constructor(options: { busDropped?: () => number } = {}) {
+    const busDropped = options.busDropped ?? (() => 0);
     collectDefaultMetrics({ register: this.registry, prefix: 'volley_' });
     const series = this.#series;
     new Counter({
@@ -69,7 +70,7 @@ export class WorkerMetrics implements RequestObserver {
       registers: [this.registry],
       collect() {
         this.reset();
-        this.inc(bus.dropped);
+        this.inc(busDropped());
       },
     });
     const metrics = this;

@@ -1,7 +1,8 @@
-import { sharedStoreService } from '../middleware/stores/worker-shared-store.js';
+import { UsageError } from '../../errors.js';
 import { AdminServer } from './admin-server.js';
 import { RotatingFile } from './rotating-file.js';
-import { Supervisor, type SupervisorOptions } from './supervisor.js';
+import { Supervisor } from './supervisor.js';
+import type { SupervisorOptions } from './supervisor-options.js';
 
 export interface ServeOptions extends SupervisorOptions {
   admin?: string;
@@ -20,14 +21,15 @@ export interface ServeOptions extends SupervisorOptions {
  * and resolves with the exit code once it has stopped.
  */
 export async function runPrimary(options: ServeOptions): Promise<number> {
+  if ((options.logMaxSize !== undefined || options.logKeep !== undefined) && !options.logFile) {
+    throw new UsageError('--log-max-size and --log-keep need --log-file');
+  }
   const logFile = options.logFile
     ? new RotatingFile(options.logFile, { maxSize: options.logMaxSize ?? 10 * 1024 * 1024, keep: options.logKeep ?? 5 })
     : undefined;
   const supervisor = new Supervisor({
     metrics: options.admin !== undefined,
     ...options,
-    // The primary holds workerSharedStore()'s state for every worker.
-    services: { store: sharedStoreService(), ...options.services },
     ...(logFile ? { logOutput: logFile } : {}),
   });
   let admin: AdminServer | undefined;

@@ -7,33 +7,23 @@ import {
   WORKER_CONFIG_ENV,
   type WorkerConfig,
   type WorkerMessage,
-} from './ipc.js';
+} from '../protocol.js';
 import { LineFramer } from './line-framer.js';
 import type { LogSink } from './log-sink.js';
+import type { SpawnRequest, SpawnWorker, WorkerExit, WorkerHandle, WorkerState } from './worker-handle.js';
 
-export type WorkerState = 'starting' | 'ready' | 'draining';
-
-export interface WorkerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-// Next to this module: dist/src/cluster/worker-entry.js when run from tsc's output, and
-// dist/worker-entry.js when run from the bundle, dist/volley.js (scripts/bundle.mjs), so a
-// worker always loads the same copy of Volley as its primary and its app.
-const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.js', import.meta.url));
+// Next to the module this code is in: dist/src/cluster/worker/worker-entry.js when run from tsc's
+// output, and dist/worker-entry.js when run from the bundle, dist/volley.js (scripts/bundle.mjs),
+// so a worker always loads the same copy of Volley as its primary and its app.
+const WORKER_ENTRY = fileURLToPath(
+  new URL(import.meta.url.endsWith('/volley.js') ? './worker-entry.js' : '../worker/worker-entry.js', import.meta.url),
+);
 /** Child fd where the first listening socket lands (0-2 stdio, 3 IPC). */
 const FIRST_LISTEN_FD = 4;
 
-export interface SpawnOptions {
-  slot: number;
-  generation: number;
-  /** Listening sockets (primary fds) with labels, handed down as fds 4, 5, ... */
-  sockets: { fd: number; label: string }[];
-  /** Fallback mode: addresses the worker listens on through node:cluster (then `sockets` is empty). */
-  clusterAddresses?: string[];
-  config: Omit<WorkerConfig, 'listeners'>;
-  log: LogSink;
+/** Starts real worker processes whose output goes into `log`. */
+export function processSpawner(log: LogSink): SpawnWorker {
+  return (request) => new WorkerProcess(request, log);
 }
 
 /**
@@ -41,7 +31,7 @@ export interface SpawnOptions {
  * readiness and exit. Its stdout and stderr are framed into lines into the merged log, and
  * `closed` resolves only once both pipes were read to the end, so nothing it wrote is lost.
  */
-export class WorkerProcess {
+export class WorkerProcess implements WorkerHandle {
   readonly slot: number;
   readonly generation: number;
   readonly child: ChildProcess;
@@ -52,23 +42,26 @@ export class WorkerProcess {
   lagMs = 0;
   rssBytes = 0;
   requests = 0;
-  /** Set when the primary decided this worker goes away (drain, hung, recycle): its exit is expected. */
-  retired = false;
   /** The error a worker reported before dying at start-up. */
   fatal: string | undefined;
   readonly ready: Promise<void>;
   readonly exited: Promise<WorkerExit>;
   readonly closed: Promise<void>;
-  onMessage: ((w: WorkerProcess, m: WorkerMessage) => void) | undefined;
+  onMessage: ((w: WorkerHandle, m: WorkerMessage) => void) | undefined;
   readonly #metricsWaiters = new Map<number, (metrics: unknown[]) => void>();
   #metricsSeq = 0;
 
-  constructor(options: SpawnOptions) {
+  constructor(options: SpawnRequest, log: LogSink) {
     this.slot = options.slot;
     this.generation = options.generation;
-    const listeners: WorkerConfig['listeners'] = options.clusterAddresses
-      ? options.clusterAddresses.map((address) => ({ address, label: address }))
-      : options.sockets.map((s, i) => ({ fd: FIRST_LISTEN_FD + i, label: s.label }));
+    // Inherited fds are renumbered in the child: the i-th lands on FIRST_LISTEN_FD + i.
+    const inherited: number[] = [];
+    const listeners: WorkerConfig['listeners'] = options.listeners.map((l) => {
+      if (!('fd' in l)) return l;
+      inherited.push(l.fd);
+      return { fd: FIRST_LISTEN_FD + inherited.length - 1, label: l.label };
+    });
+    const viaCluster = options.listeners.some((l) => 'address' in l);
     const config: WorkerConfig = { ...options.config, listeners };
     const env = {
       ...process.env,
@@ -77,7 +70,7 @@ export class WorkerProcess {
       VOLLEY_PRIMARY_PID: String(process.pid),
       [WORKER_CONFIG_ENV]: JSON.stringify(config),
     };
-    if (options.clusterAddresses) {
+    if (viaCluster) {
       // node:cluster round-robin: the primary accepts and hands connections to workers.
       cluster.setupPrimary({
         exec: WORKER_ENTRY,
@@ -87,7 +80,7 @@ export class WorkerProcess {
       this.child = cluster.fork(env).process;
     } else {
       this.child = fork(WORKER_ENTRY, [], {
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...options.sockets.map((s) => s.fd)],
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...inherited],
         env,
         execArgv: ['--enable-source-maps'],
         serialization: 'json',
@@ -95,7 +88,6 @@ export class WorkerProcess {
     }
     if (this.child.pid === undefined) throw new Error(`could not start a worker for slot ${options.slot}`);
     this.pid = this.child.pid;
-    const log = options.log;
     const pipes: Promise<void>[] = [];
     for (const stream of ['stdout', 'stderr'] as const) {
       const source = { worker: this.slot, pid: this.pid, stream };
@@ -164,7 +156,6 @@ export class WorkerProcess {
 
   /** Asks the worker to stop accepting, finish in-flight requests and exit; kills it after the timeout. */
   drain(timeoutMs: number): void {
-    this.retired = true;
     if (this.state === 'draining') return;
     this.state = 'draining';
     this.send({ volley: 'drain', timeoutMs });
@@ -187,8 +178,4 @@ export class WorkerProcess {
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
-}
-
-export function describeExit({ code, signal }: WorkerExit): string {
-  return signal ? `signal ${signal}` : `exit code ${code}`;
 }

@@ -1,0 +1,15 @@
+import { VolleyError } from '../../errors.js';
+
+/** The supervisor could not start (bad address, port in use, app failed to start). */
+export class StartupError extends VolleyError {
+  constructor(message: string, cause?: unknown) {
+    super('VOLLEY_ERR_STARTUP', message, { cause });
+  }
+}
+
+/** A rolling reload or scale request that could not be carried out. */
+export class OperationError extends VolleyError {
+  constructor(message: string, cause?: unknown) {
+    super('VOLLEY_ERR_OPERATION', message, { cause });
+  }
+}
