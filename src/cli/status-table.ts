@@ -20,9 +20,19 @@ export function formatStatusTable(status: SupervisorStatus): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   const p = status.primary;
+  // A successor that failed to start (a failed reload or recycle) is shown under the worker that kept serving.
+  const failures = status.workers.flatMap((w) =>
+    w.lastFailure
+      ? [
+          `worker ${w.id}: generation ${w.lastFailure.generation} (pid ${w.lastFailure.pid}) failed to start at ` +
+            `${w.lastFailure.at}; pid ${w.pid} kept serving: ${w.lastFailure.error}`,
+        ]
+      : [],
+  );
   return [
     `primary pid ${p.pid}, volley ${p.version}, up ${Math.round(p.uptimeMs / 1000)}s, ${status.desiredWorkers} worker(s) wanted`,
     line(header),
     ...rows.map(line),
+    ...failures,
   ].join('\n');
 }

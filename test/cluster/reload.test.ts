@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { runLoad } from '../helpers/load.js';
 import { freePort, sleep } from '../helpers/net.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
-import { VolleyProcess } from '../helpers/volley-process.js';
+import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
 const whoami = (body: string) => String((JSON.parse(body) as { pid: number }).pid);
 
@@ -54,20 +54,23 @@ test('SIGHUP under 64 keep-alive connections: 0 failed requests, every worker pi
 
 test('SIGHUP under connection-churn load: 0 failed requests, every worker pid new', () => reloadUnderLoad(true));
 
-test('a reload whose new code fails to start stops, and the old workers keep serving', async (t) => {
+test('a reload whose new code fails to load stops; the old workers keep serving and stay ready', async (t) => {
   const dir = mkdtempSync(join(repoRoot, 'test', 'fixtures', 'tmp-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const app = join(dir, 'app.ts');
   copyFileSync(fixture('app.ts'), app);
-  const port = await freePort();
-  const volley = new VolleyProcess(['serve', app, '--workers', '2', '--listen', `127.0.0.1:${port}`]);
+  const { volley, port, admin } = await serveFixture({ app, workers: 2, admin: true });
   t.after(() => volley.dispose());
   await volley.ready();
   const before = new Set(volley.workerPids);
-  writeFileSync(app, "throw new Error('fixture: broken deploy');\n");
+  // The bad deploy as a user makes it: a module whose default export is not an app.
+  writeFileSync(app, 'export default 42;\n');
   const from = volley.output.length;
-  volley.signal('SIGHUP');
-  await volley.waitFor(/rolling reload stopped at worker 1: .*broken deploy/, 15_000, from);
+  const reload = new VolleyProcess(['reload', '--admin', `127.0.0.1:${admin}`]);
+  t.after(() => reload.dispose());
+  assert.notEqual((await reload.exited).code, 0, 'volley reload reports the failure');
+  assert.match(reload.output, /reload failed at worker 1: .*must default-export a Router or a Service/);
+  await volley.waitFor(/rolling reload stopped at worker 1: .*; pid \d+ keeps serving/, 15_000, from);
   const result = await runLoad({
     port,
     path: '/whoami',
@@ -79,5 +82,12 @@ test('a reload whose new code fails to start stops, and the old workers keep ser
   });
   assert.equal(result.failed, 0);
   for (const pid of result.byKey.keys()) assert.ok(before.has(Number(pid)), `unexpected worker ${pid}`);
+  // A crash restart would come after the 100 ms backoff; the load above took longer than that.
+  assert.doesNotMatch(volley.output.slice(from), /restarting in/, 'a failed successor is not restarted as a crash');
+  assert.equal((await fetch(`http://127.0.0.1:${admin}/readyz`)).status, 200, 'readiness stays 200');
+  const status = new VolleyProcess(['status', '--admin', `127.0.0.1:${admin}`]);
+  t.after(() => status.dispose());
+  assert.equal((await status.exited).code, 0);
+  assert.match(status.output, /worker 1: generation 2 \(pid \d+\) failed to start at .*kept serving: .*default-export/);
   assert.equal(volley.child.exitCode, null, 'the primary keeps running');
 });

@@ -47,8 +47,20 @@ export class RotatingFile extends Writable {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.#size > 0 && this.#size + chunk.length > this.#options.maxSize) this.#rotate();
     this.#size += chunk.length;
-    if (this.#stream.write(chunk)) callback();
-    else this.#stream.once('drain', () => callback());
+    const stream = this.#stream;
+    if (stream.write(chunk)) {
+      callback();
+      return;
+    }
+    // A rotation or reopen may end this stream before it drains, and an ending stream never
+    // emits 'drain': its 'finish' (the bytes are written) releases the write as well.
+    const release = () => {
+      stream.off('drain', release);
+      stream.off('finish', release);
+      callback();
+    };
+    stream.on('drain', release);
+    stream.on('finish', release);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -62,12 +74,13 @@ export class RotatingFile extends Writable {
     const { keep } = this.#options;
     const name = (i: number) => `${this.path}.${i}`;
     if (keep === 0) {
-      unlinkSync(this.path);
+      if (existsSync(this.path)) unlinkSync(this.path);
     } else {
       if (existsSync(name(keep))) unlinkSync(name(keep));
       for (let i = keep - 1; i >= 1; i--) if (existsSync(name(i))) renameSync(name(i), name(i + 1));
       // The old stream's pending bytes still land in the renamed file: it keeps its descriptor.
-      renameSync(this.path, name(1));
+      // PATH may be gone: an external logrotate moved it and its SIGUSR1 is still on its way.
+      if (existsSync(this.path)) renameSync(this.path, name(1));
     }
     this.#stream = this.#open();
     this.#size = 0;

@@ -24,7 +24,6 @@ export interface IpcPort {
   ) => boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'disconnect', listener: () => void): unknown;
-  readonly channel?: { unref(): void } | null;
 }
 
 type BroadcastHandler = (payload: unknown, fromWorker: number) => void;
@@ -54,8 +53,8 @@ export class PrimaryChannel {
       }
       for (const handler of this.#onDisconnect) handler();
     });
-    // Waiting for the primary must not keep a worker alive on its own: the server does that.
-    port.channel?.unref();
+    // The channel stays referenced: node:cluster's listen() in the fallback waits on it, and a
+    // worker ends by process.exit() once drained or orphaned, never by running out of work.
   }
 
   get connected(): boolean {
