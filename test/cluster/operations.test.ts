@@ -161,7 +161,13 @@ test('--log-file rotates at --log-max-size keeping --log-keep files, and SIGUSR1
   volley.signal('SIGUSR1');
   const reopenedUntil = Date.now() + 5000;
   while (!existsSync(path) && Date.now() < reopenedUntil) await sleep(50);
-  await freshFetch(`http://127.0.0.1:${port}/log?n=1`);
+  // Said with what volley printed (its log goes to the file, so that is only a crash or a
+  // failed start) and the file's state, so a failure here says why.
+  await freshFetch(`http://127.0.0.1:${port}/log?n=1`).catch((err: Error) => {
+    const state = `primary exit ${volley.child.exitCode ?? '-'}, reopened ${existsSync(path)}`;
+    const log = existsSync(path) ? readFileSync(path, 'utf8') : readFileSync(`${path}.external`, 'utf8').slice(-2000);
+    throw new Error(`${err.message} (${state}); output: ${volley.output}\nlog:\n${log}`, { cause: err });
+  });
   const writtenUntil = Date.now() + 5000;
   while (!/line 0 from/.test(readFileSync(path, 'utf8')) && Date.now() < writtenUntil) await sleep(50);
   const fresh = readFileSync(path, 'utf8');

@@ -15,7 +15,16 @@ import { Agent, fetch, type RequestInit, type Response } from 'undici';
  */
 const noKeepAlive = new Agent({ pipelining: 0 });
 
-/** fetch() on a fresh connection per request (see above); same arguments and answer as fetch. */
-export function freshFetch(url: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(url, { ...init, dispatcher: noKeepAlive });
+/**
+ * fetch() on a fresh connection per request (see above); same arguments and answer as fetch.
+ * A network error names the URL and its cause (fetch's own message is only "fetch failed").
+ */
+export async function freshFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, dispatcher: noKeepAlive });
+  } catch (err) {
+    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+    const why = cause ? `${cause.code ?? cause.name}: ${cause.message}` : (err as Error).message;
+    throw new Error(`${init.method ?? 'GET'} ${url} failed: ${why}`, { cause: err });
+  }
 }
