@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Service } from '../http/service.js';
 import { TestClient, type TestResponse } from '../http/test-client.js';
 import { Router } from '../routing/index.js';
@@ -11,8 +10,28 @@ import type { Store } from './stores/store.js';
 const app = (limiter: ReturnType<typeof rateLimiter>) => new Service(new Router().get(() => 'ok')).hoop(limiter);
 const statuses = (responses: TestResponse[]) => responses.map((r) => r.status);
 
+/**
+ * A clock the test moves by hand, given to the limiter (whose default memory store reads it
+ * too): window edges are then exact instants, with no sleeping and nothing for a loaded
+ * machine to be late for.
+ */
+function manualClock(start: number) {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+    /** Moves to `offset` ms into the window of length `windowMs` after the current one. */
+    toNextWindow: (windowMs: number, offset: number) => {
+      t = (Math.floor(t / windowMs) + 1) * windowMs + offset;
+    },
+  };
+}
+
 test('fixed window: max requests pass with RateLimit-* headers, then 429 with Retry-After', async () => {
-  const svc = app(rateLimiter({ max: 3, windowMs: 60_000 }));
+  const clock = manualClock(1_000_000);
+  const svc = app(rateLimiter({ max: 3, windowMs: 60_000, now: clock.now }));
   const got: TestResponse[] = [];
   for (let i = 0; i < 5; i++) got.push(await TestClient.get('/').send(svc));
   assert.deepEqual(statuses(got), [200, 200, 200, 429, 429]);
@@ -23,21 +42,29 @@ test('fixed window: max requests pass with RateLimit-* headers, then 429 with Re
   for (const r of got) {
     assert.equal(r.header('ratelimit-limit'), '3');
     assert.equal(r.header('ratelimit-policy'), '3;w=60');
-    const reset = Number(r.header('ratelimit-reset'));
-    assert.ok(reset > 55 && reset <= 60, `reset ${reset}`);
+    // The clock has not moved since the window opened: the whole window is left.
+    assert.equal(r.header('ratelimit-reset'), '60');
   }
   assert.equal(got[0]!.header('retry-after'), undefined);
-  const retry = Number(got[3]!.header('retry-after'));
-  assert.ok(retry > 55 && retry <= 60, `retry-after ${retry}`);
+  assert.equal(got[3]!.header('retry-after'), '60');
   assert.match(got[3]!.text(), /429 Too Many Requests: rate limit exceeded/);
+  // 20.5 s later, 39.5 s of the window are left: both headers round up to whole seconds.
+  clock.advance(20_500);
+  const later = await TestClient.get('/').send(svc);
+  assert.equal(later.status, 429);
+  assert.equal(later.header('ratelimit-reset'), '40');
+  assert.equal(later.header('retry-after'), '40');
 });
 
 test('fixed window: a new window admits again once the old one ends', async () => {
-  const svc = app(rateLimiter({ max: 2, windowMs: 1000 }));
+  const clock = manualClock(5_000);
+  const svc = app(rateLimiter({ max: 2, windowMs: 1000, now: clock.now }));
   const first = [await TestClient.get('/').send(svc), await TestClient.get('/').send(svc)];
   assert.deepEqual(statuses(first), [200, 200]);
   assert.equal((await TestClient.get('/').send(svc)).status, 429);
-  await sleep(1100);
+  clock.advance(999);
+  assert.equal((await TestClient.get('/').send(svc)).status, 429, 'the window is still open 1 ms before its end');
+  clock.advance(1);
   const again = await TestClient.get('/').send(svc);
   assert.equal(again.status, 200);
   assert.equal(again.header('ratelimit-remaining'), '1');
@@ -67,22 +94,27 @@ test('by IP, X-Forwarded-For is ignored unless the peer is a trusted proxy', asy
 
 test('sliding window: the previous window still weighs on the next one', async () => {
   const windowMs = 1000;
-  const svc = app(rateLimiter({ max: 4, windowMs, algorithm: 'sliding', store: memoryStore() }));
-  // Start near the beginning of a clock-aligned window.
-  await sleep(windowMs - (Date.now() % windowMs) + 20);
+  const clock = manualClock(10_000);
+  const store = memoryStore({ now: clock.now });
+  const svc = app(rateLimiter({ max: 4, windowMs, algorithm: 'sliding', store, now: clock.now }));
+  // 20 ms into a clock-aligned window.
+  clock.advance(20);
   const burst: TestResponse[] = [];
   for (let i = 0; i < 8; i++) burst.push(await TestClient.get('/').send(svc));
   assert.deepEqual(statuses(burst), [200, 200, 200, 200, 429, 429, 429, 429]);
   assert.ok(Number(burst[4]!.header('retry-after')) >= 1);
-  // Early in the next window, 8 counted requests * ~0.85 overlap (at least 0.5 leaves margin
-  // for a slow machine) still fill the budget; a fixed window would have reset here.
-  await sleep(windowMs - (Date.now() % windowMs) + 150);
-  assert.equal((await TestClient.get('/').send(svc)).status, 429);
-  // Late in that window the previous one has almost no weight left.
-  await sleep(windowMs - (Date.now() % windowMs) - 150);
+  // 150 ms into the next window, the 8 counted requests weigh 8 * 0.85 -> 6, plus this one: 7
+  // of 4, refused; a fixed window would have reset here.
+  clock.toNextWindow(windowMs, 150);
+  const early = await TestClient.get('/').send(svc);
+  assert.equal(early.status, 429);
+  assert.equal(early.header('ratelimit-remaining'), '0');
+  // 850 ms into it the previous window weighs 8 * 0.15 -> 1, plus this window's 2: 3 of 4.
+  clock.advance(700);
   const late = await TestClient.get('/').send(svc);
   assert.equal(late.status, 200);
   assert.equal(late.header('ratelimit-limit'), '4');
+  assert.equal(late.header('ratelimit-remaining'), '1');
 });
 
 test('a failing store is a 500, or lets requests through with failOpen', async () => {

@@ -37,6 +37,12 @@ export interface RateLimiterOptions {
   failOpen?: boolean;
   /** The 429 detail. Default 'rate limit exceeded'. */
   message?: string;
+  /**
+   * The clock (ms since the epoch) for sliding-window boundaries and the Reset/Retry-After
+   * seconds. Default `Date.now`. The default memory store reads the same clock; pass it to
+   * `memoryStore({ now })` too when giving a store, so tests can move time without sleeping.
+   */
+  now?: () => number;
 }
 
 interface Verdict {
@@ -65,7 +71,8 @@ export function rateLimiter(options: RateLimiterOptions): Handler {
   if (algorithm !== 'fixed' && algorithm !== 'sliding') {
     throw new TypeError(`rateLimiter: algorithm must be 'fixed' or 'sliding'`);
   }
-  const store = options.store ?? memoryStore();
+  const now = options.now ?? Date.now;
+  const store = options.store ?? memoryStore({ now });
   const prefix = options.prefix ?? 'rl:';
   const trusted = trustPredicate(options.trustProxy);
   const keyOf = options.key ?? ((req: Request) => clientIp(req, trusted));
@@ -75,13 +82,13 @@ export function rateLimiter(options: RateLimiterOptions): Handler {
 
   const fixed = async (key: string): Promise<Verdict> => {
     const { count, resetAt } = await store.increment(key, windowMs);
-    const resetSec = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
+    const resetSec = Math.max(0, Math.ceil((resetAt - now()) / 1000));
     return { used: count, resetSec, retrySec: resetSec };
   };
 
   const sliding = async (key: string): Promise<Verdict> => {
-    const now = Date.now();
-    const index = Math.floor(now / windowMs);
+    const at = now();
+    const index = Math.floor(at / windowMs);
     // The current window's key must outlive it: it is the next window's "previous".
     const [current, previous] = await Promise.all([
       store.increment(`${key}:${index}`, 2 * windowMs),
@@ -89,14 +96,14 @@ export function rateLimiter(options: RateLimiterOptions): Handler {
     ]);
     const prev = typeof previous === 'number' ? previous : 0;
     const windowEnd = (index + 1) * windowMs;
-    const overlap = (windowEnd - now) / windowMs; // share of the previous window still in view
+    const overlap = (windowEnd - at) / windowMs; // share of the previous window still in view
     const used = Math.floor(prev * overlap) + current.count;
     // The previous window's weight falls linearly: find when prev*overlap + count + 1 <= max.
-    let retryMs = windowEnd - now;
+    let retryMs = windowEnd - at;
     const room = max - current.count - 1;
     if (room >= 0 && prev > 0) retryMs = Math.max(0, (overlap - room / prev) * windowMs);
     // This window's requests weigh on the estimate until the end of the next window.
-    const resetMs = windowEnd - now + windowMs;
+    const resetMs = windowEnd - at + windowMs;
     return { used, resetSec: Math.ceil(resetMs / 1000), retrySec: Math.max(1, Math.ceil(retryMs / 1000)) };
   };
 

@@ -29,6 +29,12 @@ export interface SessionOptions {
   domain?: string;
   /** Store key prefix. Default 'sess:'. */
   prefix?: string;
+  /**
+   * The clock (ms since the epoch) expiries are computed from. Default `Date.now`. The default
+   * memory store reads the same clock; pass it to `memoryStore({ now })` too when giving a store,
+   * so tests can move time without sleeping.
+   */
+  now?: () => number;
 }
 
 interface SessionRecord {
@@ -147,7 +153,8 @@ export function session(options: SessionOptions): Handler {
   if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
     throw new TypeError('session: secret must be a non-empty string or a list of them');
   }
-  const store = options.store ?? memoryStore();
+  const clock = options.now ?? Date.now;
+  const store = options.store ?? memoryStore({ now: clock });
   const cookieName = options.cookieName ?? 'volley.sid';
   const maxAge = options.maxAge ?? 24 * 60 * 60 * 1000;
   if (!Number.isFinite(maxAge) || maxAge < 1000) throw new TypeError('session: maxAge must be at least 1000 ms');
@@ -162,7 +169,7 @@ export function session(options: SessionOptions): Handler {
   };
 
   return async (req, res, depot, ctrl) => {
-    const now = Date.now();
+    const now = clock();
     const incoming = unsign(req.cookie(cookieName), secrets);
     // The store's TTL is the expiry; a fixed session's record also carries its end, so a
     // save can keep the remaining time instead of restarting it.
@@ -186,7 +193,7 @@ export function session(options: SessionOptions): Handler {
     if (regenerated && storedId !== undefined) await store.delete(prefix + storedId);
     // A new session nobody wrote to: nothing to keep, no cookie.
     if (sess.isNew && !regenerated && Object.keys(data).length === 0) return;
-    const end = Date.now();
+    const end = clock();
     const expiresAt = rolling ? end + maxAge : sess.expiresAt;
     const ttl = expiresAt - end;
     if (ttl <= 0) return;

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { freshFetch } from '../helpers/http.js';
 import { runLoad } from '../helpers/load.js';
 import { freePort, sleep } from '../helpers/net.js';
 import { volleyBin } from '../helpers/paths.js';
@@ -108,7 +109,7 @@ test(TOP_TITLE, tmuxTest, async (t) => {
   const { volley, port, admin } = await serveFixture({ workers: 2, admin: true });
   t.after(() => volley.dispose());
   await volley.ready();
-  const status = (await (await fetch(`http://127.0.0.1:${admin}/status`)).json()) as {
+  const status = (await (await freshFetch(`http://127.0.0.1:${admin}/status`)).json()) as {
     workers: { id: number; pid: number }[];
   };
   const pids = new Map(status.workers.map((w) => [w.id, w.pid]));

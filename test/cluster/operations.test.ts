@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { freshFetch } from '../helpers/http.js';
 import { runLoad } from '../helpers/load.js';
 import { freePort, sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
@@ -32,11 +33,11 @@ test('text log: worker lines are tagged with worker id and pid; the last line be
   const [pid] = [...volley.workerPids];
   assert.match(volley.output, new RegExp(`\\[worker 1 ${pid}\\] fixture app loaded in worker 1 generation 1`));
 
-  assert.equal(await (await fetch(`http://127.0.0.1:${port}/bigline`)).text(), 'ok');
+  assert.equal(await (await freshFetch(`http://127.0.0.1:${port}/bigline`)).text(), 'ok');
   const big = await volley.waitFor(new RegExp(`\\[worker 1 ${pid}\\] big:(z+):end\\n`), 5000);
   assert.equal(big[1]!.length, 200 * 1024);
 
-  await fetch(`http://127.0.0.1:${port}/crash?tag=goodbye`).catch(() => undefined);
+  await freshFetch(`http://127.0.0.1:${port}/crash?tag=goodbye`).catch(() => undefined);
   await volley.waitFor(new RegExp(`\\[worker 1 ${pid}\\] last words of ${pid}: goodbye`), 5000);
   await volley.waitFor(new RegExp(`worker 1 \\(pid ${pid}\\) died \\(exit code 3\\)`), 5000);
 });
@@ -44,7 +45,7 @@ test('text log: worker lines are tagged with worker id and pid; the last line be
 test('json log: one object per line with time, worker, pid, stream, msg; JSON lines are merged', async (t) => {
   const { volley, port } = await serve(['--log-format', 'json'], 1);
   t.after(() => volley.dispose());
-  await fetch(`http://127.0.0.1:${port}/jsonlog`);
+  await freshFetch(`http://127.0.0.1:${port}/jsonlog`);
   await volley.waitFor(/from pino-like logger/, 5000);
   const objects = volley.output
     .split('\n')
@@ -71,7 +72,7 @@ test('/metrics: the aggregated request counter equals N and the per-worker serie
   const n = 300;
   const load = await runLoad({ port, path: '/whoami', concurrency: 8, maxRequests: n, maxMs: 20_000, churn: true });
   assert.equal(load.ok, n);
-  const res = await fetch(`http://127.0.0.1:${admin}/metrics`);
+  const res = await freshFetch(`http://127.0.0.1:${admin}/metrics`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
   const text = await res.text();
@@ -106,7 +107,7 @@ test('volley reload and volley scale act on the running primary; nothing answeri
   const scale = new VolleyProcess(['scale', '2'], { VOLLEY_ADMIN: `127.0.0.1:${admin}` });
   t.after(() => scale.dispose());
   assert.equal((await scale.exited).code, 0, scale.output);
-  const status = (await (await fetch(`http://127.0.0.1:${admin}/status`)).json()) as { workers: unknown[] };
+  const status = (await (await freshFetch(`http://127.0.0.1:${admin}/status`)).json()) as { workers: unknown[] };
   assert.equal(status.workers.length, 2);
   const nobody = await freePort();
   const lost = new VolleyProcess(['status', '--admin', `127.0.0.1:${nobody}`]);
@@ -149,7 +150,7 @@ test('--log-file rotates at --log-max-size keeping --log-keep files, and SIGUSR1
   }
   assert.match(readFileSync(path, 'utf8'), /all 1 worker\(s\) ready/);
   assert.equal(volley.output, '', 'nothing goes to stdout');
-  assert.equal(await (await fetch(`http://127.0.0.1:${port}/log?n=200`)).text(), 'logged');
+  assert.equal(await (await freshFetch(`http://127.0.0.1:${port}/log?n=200`)).text(), 'logged');
   const rotatedUntil = Date.now() + 5000;
   while (!existsSync(`${path}.2`) && Date.now() < rotatedUntil) await sleep(50);
   assert.ok(existsSync(`${path}.1`) && existsSync(`${path}.2`), 'rotated twice at least');
@@ -160,7 +161,13 @@ test('--log-file rotates at --log-max-size keeping --log-keep files, and SIGUSR1
   volley.signal('SIGUSR1');
   const reopenedUntil = Date.now() + 5000;
   while (!existsSync(path) && Date.now() < reopenedUntil) await sleep(50);
-  await fetch(`http://127.0.0.1:${port}/log?n=1`);
+  // Said with what volley printed (its log goes to the file, so that is only a crash or a
+  // failed start) and the file's state, so a failure here says why.
+  await freshFetch(`http://127.0.0.1:${port}/log?n=1`).catch((err: Error) => {
+    const state = `primary exit ${volley.child.exitCode ?? '-'}, reopened ${existsSync(path)}`;
+    const log = existsSync(path) ? readFileSync(path, 'utf8') : readFileSync(`${path}.external`, 'utf8').slice(-2000);
+    throw new Error(`${err.message} (${state}); output: ${volley.output}\nlog:\n${log}`, { cause: err });
+  });
   const writtenUntil = Date.now() + 5000;
   while (!/line 0 from/.test(readFileSync(path, 'utf8')) && Date.now() < writtenUntil) await sleep(50);
   const fresh = readFileSync(path, 'utf8');
@@ -173,8 +180,8 @@ test('the accessLog hoop writes through the merged log, tagged with the worker',
   t.after(() => volley.dispose());
   await volley.ready();
   const [pid] = [...volley.workerPids];
-  assert.equal(await (await fetch(`http://127.0.0.1:${port}/hello`)).text(), 'hi');
-  await fetch(`http://127.0.0.1:${port}/nope`);
+  assert.equal(await (await freshFetch(`http://127.0.0.1:${port}/hello`)).text(), 'hi');
+  await freshFetch(`http://127.0.0.1:${port}/nope`);
   await volley.waitFor(new RegExp(`\\[worker 1 ${pid}\\] GET /hello 200 2B [\\d.]+ms worker=1\\n`), 5000);
   await volley.waitFor(new RegExp(`\\[worker 1 ${pid}\\] GET /nope 404 \\d+B`), 5000);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { freshFetch } from '../helpers/http.js';
 import { runLoad } from '../helpers/load.js';
 import { waitPidGone } from '../helpers/net.js';
 import { serveFixture } from '../helpers/volley-process.js';
@@ -25,7 +26,7 @@ test('--max-requests recycles a worker gracefully: a successor takes over, no re
   });
   assert.equal(load.failed, 0, load.errors.join('; '));
   assert.ok(await waitPidGone(first!, 5000), 'the recycled worker exits');
-  const after = await fetch(`http://127.0.0.1:${port}/whoami`).then((r) => r.json() as Promise<{ pid: number }>);
+  const after = await freshFetch(`http://127.0.0.1:${port}/whoami`).then((r) => r.json() as Promise<{ pid: number }>);
   assert.notEqual(after.pid, first);
 });
 
@@ -34,11 +35,11 @@ test('--max-memory recycles a worker whose RSS grows past the limit', async (t) 
   t.after(() => volley.dispose());
   await volley.ready();
   const [first] = [...volley.workerPids];
-  const res = await fetch(`http://127.0.0.1:${port}/grow?mb=200`);
+  const res = await freshFetch(`http://127.0.0.1:${port}/grow?mb=200`);
   assert.equal(res.status, 200);
   await volley.waitFor(/recycling worker 1 \(pid \d+\): RSS \d+ MB is over --max-memory 150 MB/, 10_000);
   assert.ok(await waitPidGone(first!, 10_000));
-  const after = await fetch(`http://127.0.0.1:${port}/whoami`).then((r) => r.json() as Promise<{ pid: number }>);
+  const after = await freshFetch(`http://127.0.0.1:${port}/whoami`).then((r) => r.json() as Promise<{ pid: number }>);
   assert.notEqual(after.pid, first);
 });
 

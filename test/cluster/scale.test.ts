@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
+import { freshFetch } from '../helpers/http.js';
 import { runLoad } from '../helpers/load.js';
 import { sleep } from '../helpers/net.js';
 import { serveFixture } from '../helpers/volley-process.js';
 
 async function workers(admin: number): Promise<{ id: number; state: string }[]> {
-  const res = await fetch(`http://127.0.0.1:${admin}/status`);
+  const res = await freshFetch(`http://127.0.0.1:${admin}/status`);
   return ((await res.json()) as { workers: { id: number; state: string }[] }).workers;
 }
 
@@ -26,12 +27,12 @@ test('scaling 2 -> 3 -> 1 under churn load gives 0 failed requests', async (t) =
   });
   const load = runLoad({ port, concurrency: 16, maxRequests: 1_000_000, maxMs: 30_000, churn: true, until: finished });
   await sleep(500);
-  const up = await fetch(`http://127.0.0.1:${admin}/scale?workers=3`, { method: 'POST' });
+  const up = await freshFetch(`http://127.0.0.1:${admin}/scale?workers=3`, { method: 'POST' });
   assert.equal(up.status, 200, await up.text());
   assert.equal((await workers(admin)).filter((w) => w.state === 'ready').length, 3);
   assert.equal(listeningSockets(port), 3);
   await sleep(500);
-  const down = await fetch(`http://127.0.0.1:${admin}/scale?workers=1`, { method: 'POST' });
+  const down = await freshFetch(`http://127.0.0.1:${admin}/scale?workers=1`, { method: 'POST' });
   assert.equal(down.status, 200, await down.text());
   await sleep(500);
   done();

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { freshFetch } from '../helpers/http.js';
 import { runLoad } from '../helpers/load.js';
 import { freePort } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
@@ -53,7 +54,9 @@ test('workers see VOLLEY_WORKER_ID and VOLLEY_WORKER_GENERATION; TCP and unix li
   ]);
   t.after(() => volley.dispose());
   await volley.ready();
-  const tcp = await fetch(`http://127.0.0.1:${port}/whoami`).then((r) => r.json() as Promise<Record<string, number>>);
+  const tcp = await freshFetch(`http://127.0.0.1:${port}/whoami`).then(
+    (r) => r.json() as Promise<Record<string, number>>,
+  );
   assert.ok(tcp.worker === 1 || tcp.worker === 2);
   assert.equal(tcp.generation, 1);
   const viaUnix = execFileSync('curl', ['-s', '--unix-socket', sock, 'http://localhost/whoami'], { encoding: 'utf8' });

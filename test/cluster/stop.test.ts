@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
+import { freshFetch } from '../helpers/http.js';
 import { sleep, waitPidGone } from '../helpers/net.js';
 import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
@@ -34,7 +35,7 @@ test('SIGTERM while a 2 s request is in flight: it completes with 200, the prima
   await sleep(300);
   volley.signal('SIGTERM');
   await sleep(100);
-  const readyz = await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined);
+  const readyz = await freshFetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined);
   if (readyz) assert.equal(readyz.status, 503);
   const res = await slow;
   assert.equal(res.status, 200);
@@ -49,12 +50,12 @@ test('--shutdown-delay keeps serving while /readyz says 503', async (t) => {
   const { volley, port, admin } = await serveFixture({ workers: 1, admin: true, args: ['--shutdown-delay', '1500'] });
   t.after(() => volley.dispose());
   await volley.ready();
-  assert.equal((await fetch(`http://127.0.0.1:${admin}/readyz`)).status, 200);
+  assert.equal((await freshFetch(`http://127.0.0.1:${admin}/readyz`)).status, 200);
   volley.signal('SIGTERM');
   await sleep(300);
-  assert.equal((await fetch(`http://127.0.0.1:${admin}/readyz`)).status, 503);
-  assert.equal((await fetch(`http://127.0.0.1:${admin}/healthz`)).status, 200);
-  const res = await fetch(`http://127.0.0.1:${port}/`);
+  assert.equal((await freshFetch(`http://127.0.0.1:${admin}/readyz`)).status, 503);
+  assert.equal((await freshFetch(`http://127.0.0.1:${admin}/healthz`)).status, 200);
+  const res = await freshFetch(`http://127.0.0.1:${port}/`);
   assert.equal(res.status, 200, 'still serving during the shutdown delay');
   const { code } = await volley.exited;
   assert.equal(code, 0);
@@ -81,9 +82,9 @@ test('admin endpoint: healthz, readyz, status JSON, token-protected POSTs, volle
   t.after(() => volley.dispose());
   await volley.ready();
   const base = `http://127.0.0.1:${admin}`;
-  assert.equal((await fetch(`${base}/healthz`)).status, 200);
-  assert.equal((await fetch(`${base}/readyz`)).status, 200);
-  const status = (await (await fetch(`${base}/status`)).json()) as {
+  assert.equal((await freshFetch(`${base}/healthz`)).status, 200);
+  assert.equal((await freshFetch(`${base}/readyz`)).status, 200);
+  const status = (await (await freshFetch(`${base}/status`)).json()) as {
     primary: { pid: number; version: string; uptimeMs: number };
     desiredWorkers: number;
     workers: Record<string, unknown>[];
@@ -106,9 +107,9 @@ test('admin endpoint: healthz, readyz, status JSON, token-protected POSTs, volle
       assert.ok(key in w, `status worker lacks ${key}`);
     }
   }
-  assert.equal((await fetch(`${base}/reload`, { method: 'POST' })).status, 401);
+  assert.equal((await freshFetch(`${base}/reload`, { method: 'POST' })).status, 401);
   assert.equal(
-    (await fetch(`${base}/stop`, { method: 'POST', headers: { authorization: 'Bearer wrong' } })).status,
+    (await freshFetch(`${base}/stop`, { method: 'POST', headers: { authorization: 'Bearer wrong' } })).status,
     401,
   );
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChatClient, postMessage } from '../helpers/chat-client.js';
+import { freshFetch } from '../helpers/http.js';
 import { freePort, sleep } from '../helpers/net.js';
 import { repoRoot } from '../helpers/paths.js';
 import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
@@ -50,7 +51,7 @@ test('chat under volley serve --workers 2: clients on different workers all rece
   await until(() => clients.every((c) => c.received.length === 1), 5000, 'every client to receive the message');
   for (const c of clients) assert.equal(c.received[0]!.text, 'hello everyone');
   // The SSE fallback sees the same room.
-  const sse = await fetch(`http://127.0.0.1:${port}/rooms/lobby/events`);
+  const sse = await freshFetch(`http://127.0.0.1:${port}/rooms/lobby/events`);
   assert.equal(sse.headers.get('content-type'), 'text/event-stream');
   const reader = sse.body!.getReader();
   const first = new TextDecoder().decode((await reader.read()).value);

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { makeCert } from '../helpers/certs.js';
+import { freshFetch } from '../helpers/http.js';
 import { runLoad } from '../helpers/load.js';
 import { sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
@@ -143,7 +144,7 @@ test('a client that opens and resets 10,000 HTTP/2 streams does not blow up the 
   t.after(() => volley.dispose());
   await volley.ready();
   const rss = async () => {
-    const status = (await (await fetch(`http://127.0.0.1:${admin}/status`)).json()) as {
+    const status = (await (await freshFetch(`http://127.0.0.1:${admin}/status`)).json()) as {
       workers: { rssBytes: number; pid: number }[];
     };
     return status.workers;
