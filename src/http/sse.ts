@@ -1,6 +1,6 @@
 import { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { trackLongLived } from '../server/long-lived.js';
+import { trackLongLived } from './long-lived.js';
 import type { RawResponse } from './response.js';
 
 export interface SseOptions {

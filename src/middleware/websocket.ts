@@ -10,10 +10,10 @@ import type { PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
 import type { Depot } from '../http/depot.js';
 import type { FlowCtrl } from '../http/flow-ctrl.js';
 import type { Handler } from '../http/handler.js';
+import { trackLongLived } from '../http/long-lived.js';
 import type { Request } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { lazyRequire } from '../lazy-require.js';
-import { trackLongLived } from '../server/long-lived.js';
 import { claimUpgrade, upgradeOf } from '../server/upgrade.js';
 import { registerSocket } from './websocket-socket.js';
 

@@ -3,11 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2Session } from 'node:http2';
 import net, { type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { drainLongLived } from '../http/long-lived.js';
 import { kRoute, Service } from '../http/service.js';
 import type { Router } from '../routing/index.js';
 import type { Listener } from './listener.js';
 import { createNodeServer, type HttpLimits } from './node-server.js';
-import { drainLongLived, handleUpgrade } from './upgrade.js';
+import { handleUpgrade } from './upgrade.js';
 
 /** Sees every request: for metrics. Only costs anything when given. */
 export interface RequestObserver {
