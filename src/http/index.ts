@@ -1,5 +1,6 @@
 export { DEFAULT_BODY_LIMIT } from './body.js';
 export { Catcher, type CatcherOptions } from './catcher.js';
+export type { RouteTable } from './contract.js';
 export { Depot, type TypeKey } from './depot.js';
 export { FlowCtrl } from './flow-ctrl.js';
 export { FormData, type UploadedFile } from './form.js';

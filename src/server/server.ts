@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2Session } from 'node:http2';
 import net, { type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { RouteTable } from '../http/contract.js';
 import { drainLongLived } from '../http/long-lived.js';
 import { kRoute, Service } from '../http/service.js';
-import type { Router } from '../routing/index.js';
 import type { Listener } from './listener.js';
 import { createNodeServer, type HttpLimits } from './node-server.js';
 import { handleUpgrade } from './upgrade.js';
@@ -102,10 +102,10 @@ export class Server {
    * Listens on every listener and serves `app` until stopped. Resolves when the server has
    * stopped and every connection is closed; rejects when a listener cannot listen.
    */
-  async serve(app: Router | Service): Promise<void> {
+  async serve(app: RouteTable | Service): Promise<void> {
     if (this.#bound.length > 0) throw new Error('Server.serve() was already called');
     const service =
-      app instanceof Service ? app : 'handle' in app ? (app as unknown as Service) : new Service(app as Router);
+      app instanceof Service ? app : 'handle' in app ? (app as unknown as Service) : new Service(app as RouteTable);
     service.compile();
     const handle = service.handle;
     const observer = this.#options.observer;
