@@ -61,8 +61,8 @@ type HandshakeRequest = IncomingMessage & { [kExtraHeaders]?: OutgoingHttpHeader
 /**
  * A goal that accepts WebSocket connections (through `ws`, in noServer mode). It runs
  * after the route's hoops, so path params, auth hoops (a 401 refuses the upgrade with a
- * real HTTP 401), rate limits and headers set by hoops all apply. `router.ws(handler)` is
- * `router.get(websocket(handler))`.
+ * real HTTP 401), rate limits and headers set by hoops all apply. `wsRoute(path, handler)`
+ * (websocket-route.ts) is `new Router(path).get(websocket(handler))`.
  *
  * On graceful stop (`Server.stopGraceful`, `volley serve` drains) open connections are
  * closed with 1001 (going away).

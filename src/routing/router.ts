@@ -1,4 +1,3 @@
-import { type WebSocketHandler, type WebSocketOptions, websocket } from '../middleware/websocket.js';
 import { compileRouter } from './compile.js';
 import { type Filter, FnFilter, HostFilter, MethodFilter, PathFilter } from './filters.js';
 import { PathState } from './path-state.js';
@@ -89,15 +88,6 @@ export class Router {
   }
   options(handler: Handler): this {
     return this.#methodChild('OPTIONS', handler);
-  }
-
-  /**
-   * A WebSocket endpoint: a GET child whose goal is `websocket(handler, options)`, so the
-   * route's params, hoops (auth before the upgrade) and body limit (the default
-   * `maxPayload`) apply. Plain GETs get 426 unless `options.fallback` answers them.
-   */
-  ws(handler: WebSocketHandler, options?: WebSocketOptions): this {
-    return this.#methodChild('GET', websocket(handler, options));
   }
 
   /** Adds a custom filter. It must be a pure function of the request. */
