@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { dataFile } from '../data-file.js';
-import { compileRouter } from './compile.js';
+import { compileRouter } from './engine/compile.js';
 import { RouteError } from './route-error.js';
 import { Router } from './router.js';
 import { named, prng, req, summary } from './test-helpers.js';

@@ -1,4 +1,4 @@
-import { compileRouter } from './compile.js';
+import { compileRouter } from './engine/compile.js';
 import { type Filter, FnFilter, HostFilter, MethodFilter, PathFilter } from './filters.js';
 import { PathState } from './path-state.js';
 import { RouteError } from './route-error.js';

@@ -5,7 +5,7 @@
  * same, expected answer.
  */
 import assert from 'node:assert/strict';
-import { compileRouter } from './compile.js';
+import { compileRouter } from './engine/compile.js';
 import type { Router } from './router.js';
 import type { Handler, Request, RouteMatch } from './types.js';
 

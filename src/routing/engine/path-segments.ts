@@ -1,4 +1,4 @@
-import { decodeSegment } from './path-state.js';
+import { decodeSegment } from '../path-state.js';
 
 /**
  * The request path as segments, found lazily: segment i is `text` from `start[i]` to
