@@ -10,3 +10,4 @@ export { Response, type SendFileOptions } from './response.js';
 export { Service, type ServiceOptions } from './service.js';
 export { StatusError } from './status-error.js';
 export { TestClient, TestRequest, TestResponse } from './test-client.js';
+export { BodyConsumedError, SseMessageError } from './usage-errors.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finished, Readable } from 'node:stream';
+import { AlreadyStartedError } from '../errors.js';
 import type { RawRequest } from './body.js';
 import { Catcher } from './catcher.js';
 import type { Matcher, RouteTable } from './contract.js';
@@ -79,7 +80,8 @@ export class Service<R extends RouteTable = RouteTable> {
 
   /** Adds a hoop that runs on every request, before the router's. */
   hoop(handler: Handler): this {
-    if (this.#matcher) throw new Error('Service.hoop() must be called before the service handles requests');
+    if (this.#matcher)
+      throw new AlreadyStartedError('Service.hoop() must be called before the service handles requests');
     this.#hoops.push(handler);
     this.#notFoundChain = [...this.#hoops, setNotFound];
     this.#methodNotAllowedChain = [...this.#hoops, setMethodNotAllowed];

@@ -43,7 +43,7 @@ export class Router {
   /** Adds a child router; children are tried in the order they were added. */
   push(child: Router): this {
     this.#mutable();
-    if (!(child instanceof Router)) throw new TypeError('Router.push expects a Router');
+    if (!(child instanceof Router)) throw new RouteError('Router.push expects a Router');
     if (child === this) throw new RouteError('a router cannot be its own child');
     this.#children.push(child);
     return this;
@@ -93,7 +93,7 @@ export class Router {
   /** Adds a custom filter. It must be a pure function of the request. */
   filter(fn: FilterFn): this {
     this.#mutable();
-    if (typeof fn !== 'function') throw new TypeError('Router.filter expects a function');
+    if (typeof fn !== 'function') throw new RouteError('Router.filter expects a function');
     this.#filters.push(new FnFilter(fn));
     return this;
   }
