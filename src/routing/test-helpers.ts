@@ -47,7 +47,7 @@ export function expectMatch(router: Router, request: Request, expected: 404 | 40
   const reference = router.detect(request);
   const what = `${request.method} ${request.path}`;
   assert.deepStrictEqual(summary(compiled), summary(reference), `${what}: compiled and reference disagree`);
-  // The interpreted walk (lookup.ts) serves paths with escapes and trees too big for generated code.
+  // The interpreted walk (engine/lookup.ts) serves paths with escapes and trees too big for generated code.
   const interpreted = compileRouter(router, { maxSource: 0 })(request);
   assert.deepStrictEqual(summary(interpreted), summary(reference), `${what}: interpreted and reference disagree`);
   if (typeof expected === 'number') {
