@@ -4,7 +4,7 @@
 //
 //   volley serve examples/chat.ts --workers 4 --listen 0.0.0.0:7878   then open http://127.0.0.1:7878/
 import { fileURLToPath } from 'node:url';
-import { bus, Router, Service, StatusError, serveStatic, WebSocketRoom } from 'volley';
+import { bus, Router, Service, StatusError, serveStatic, WebSocketRoom, wsRoute } from 'volley';
 
 const worker = Number(process.env.VOLLEY_WORKER_ID ?? 0);
 const publicDir = fileURLToPath(new URL('./chat-public/', import.meta.url));
@@ -63,7 +63,8 @@ async function post(roomName: string, input: unknown): Promise<ChatMessage> {
 const rooms = new Router('rooms/{room}')
   // WebSocket: a hello naming the worker, then every message of the room; what the client sends is posted.
   .push(
-    new Router('ws').ws(
+    wsRoute(
+      'ws',
       (ws, req) => {
         const name = room(req.param('room'));
         ws.send(JSON.stringify({ type: 'hello', worker, pid: process.pid, room: name }));

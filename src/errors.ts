@@ -40,3 +40,14 @@ export class AppModuleError extends VolleyError {
     super('VOLLEY_ERR_APP_MODULE', message, { cause });
   }
 }
+
+/**
+ * A setup method called after the thing it sets up started: `Service.hoop()` once the
+ * service was compiled or handled a request (its chains are built by then), a second
+ * `Server.serve()`.
+ */
+export class AlreadyStartedError extends VolleyError {
+  constructor(message: string) {
+    super('VOLLEY_ERR_ALREADY_STARTED', message);
+  }
+}

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { StatusError } from './status-error.js';
+import { BodyConsumedError } from './usage-errors.js';
 
 /** The default request body limit (64 KiB), configurable per router subtree and per request. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -25,7 +26,7 @@ export function readBody(raw: RawRequest, limit: number): Promise<Buffer> {
     return Promise.reject(new BodyTooLargeError(limit));
   }
   // Someone else consumed the stream (e.g. piped req.raw): 'end' would never come again.
-  if (raw.readableEnded) return Promise.reject(new Error('the request body was already consumed'));
+  if (raw.readableEnded) return Promise.reject(new BodyConsumedError('the request body was already consumed'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

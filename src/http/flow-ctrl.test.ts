@@ -192,7 +192,10 @@ describe('Service hoops', { timeout: 10_000 }, () => {
   test('Service.hoop after the first request throws', async () => {
     const service = new Service(new Router().goal(() => 'x'));
     await TestClient.get('/').send(service);
-    assert.throws(() => service.hoop(() => undefined), /before the service handles requests/);
+    assert.throws(() => service.hoop(() => undefined), {
+      code: 'VOLLEY_ERR_ALREADY_STARTED',
+      message: /before the service handles requests/,
+    });
   });
 });
 

@@ -8,6 +8,7 @@ import type busboy from 'busboy';
 import { lazyRequire } from '../lazy-require.js';
 import { BodyTooLargeError, type RawRequest } from './body.js';
 import { StatusError } from './status-error.js';
+import { BodyConsumedError } from './usage-errors.js';
 
 const loadBusboy = lazyRequire<typeof busboy>('busboy');
 
@@ -75,7 +76,7 @@ export function parseUrlEncoded(body: Buffer): FormData {
 export async function parseMultipart(raw: RawRequest, limit: number, form: FormData): Promise<void> {
   const declared = raw.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw new BodyTooLargeError(limit);
-  if (raw.readableEnded) throw new Error('the request body was already consumed');
+  if (raw.readableEnded) throw new BodyConsumedError('the request body was already consumed');
   let parser: busboy.Busboy;
   try {
     parser = loadBusboy()({

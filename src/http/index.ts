@@ -1,5 +1,6 @@
 export { DEFAULT_BODY_LIMIT } from './body.js';
 export { Catcher, type CatcherOptions } from './catcher.js';
+export type { RouteTable } from './contract.js';
 export { Depot, type TypeKey } from './depot.js';
 export { FlowCtrl } from './flow-ctrl.js';
 export { FormData, type UploadedFile } from './form.js';
@@ -9,3 +10,4 @@ export { Response, type SendFileOptions } from './response.js';
 export { Service, type ServiceOptions } from './service.js';
 export { StatusError } from './status-error.js';
 export { TestClient, TestRequest, TestResponse } from './test-client.js';
+export { BodyConsumedError, SseMessageError } from './usage-errors.js';

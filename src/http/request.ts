@@ -2,6 +2,7 @@ import { parse as parseCookie } from 'cookie';
 import { DEFAULT_BODY_LIMIT, mediaType, type RawRequest, readBody } from './body.js';
 import { FormData, parseMultipart, parseUrlEncoded } from './form.js';
 import { StatusError } from './status-error.js';
+import { BodyConsumedError } from './usage-errors.js';
 
 const NO_PARAMS: Record<string, string> = Object.freeze(Object.create(null));
 
@@ -157,7 +158,7 @@ export class Request {
   bytes(): Promise<Buffer> {
     const lazy = this.lazyState();
     if (lazy.streamed) {
-      return Promise.reject(new Error('the request body was already streamed by req.form() (multipart)'));
+      return Promise.reject(new BodyConsumedError('the request body was already streamed by req.form() (multipart)'));
     }
     lazy.body ??= readBody(this.raw, this.bodyLimit).catch((err: unknown) => {
       if (err instanceof StatusError && err.status === 413) lazy.bodyTooLarge = true;
@@ -197,7 +198,8 @@ export class Request {
     if (type !== 'multipart/form-data') {
       throw StatusError.unsupportedMediaType(`expected a form body, got content-type '${type || 'none'}'`);
     }
-    if (lazy.body) throw new Error('the request body was already read as bytes; a multipart form cannot be parsed');
+    if (lazy.body)
+      throw new BodyConsumedError('the request body was already read as bytes; a multipart form cannot be parsed');
     lazy.streamed = true;
     const form = new FormData();
     lazy.uploads ??= [];

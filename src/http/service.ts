@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finished, Readable } from 'node:stream';
-import type { Matcher, Router } from '../routing/index.js';
+import { AlreadyStartedError } from '../errors.js';
 import type { RawRequest } from './body.js';
 import { Catcher } from './catcher.js';
+import type { Matcher, RouteTable } from './contract.js';
 import { Depot } from './depot.js';
 import { FlowCtrl } from './flow-ctrl.js';
 import type { FormData } from './form.js';
@@ -52,9 +53,12 @@ function defaultLogError(err: unknown, req: Request): void {
  * A Router plus what surrounds it (Salvo's Service): Service-level hoops, which run on
  * every request including 404/405 (so CORS preflight works), and the Catcher that renders
  * error pages. `service.handle` is a plain Node request listener.
+ *
+ * Generic over the route table so that `new Service(router).router` is still typed as the
+ * Router it was given, while this file needs only the contract (contract.ts), not routing.
  */
-export class Service {
-  readonly router: Router;
+export class Service<R extends RouteTable = RouteTable> {
+  readonly router: R;
   readonly #hoops: Handler[] = [];
   #catcher = new Catcher();
   readonly #development: boolean;
@@ -68,7 +72,7 @@ export class Service {
   // once per route; without, the route's own handlers array is the chain.
   readonly #chains = new WeakMap<readonly Handler[], readonly Handler[]>();
 
-  constructor(router: Router, options: ServiceOptions = {}) {
+  constructor(router: R, options: ServiceOptions = {}) {
     this.router = router;
     this.#development = options.development ?? process.env.NODE_ENV === 'development';
     this.#logError = options.logError ?? defaultLogError;
@@ -76,7 +80,8 @@ export class Service {
 
   /** Adds a hoop that runs on every request, before the router's. */
   hoop(handler: Handler): this {
-    if (this.#matcher) throw new Error('Service.hoop() must be called before the service handles requests');
+    if (this.#matcher)
+      throw new AlreadyStartedError('Service.hoop() must be called before the service handles requests');
     this.#hoops.push(handler);
     this.#notFoundChain = [...this.#hoops, setNotFound];
     this.#methodNotAllowedChain = [...this.#hoops, setMethodNotAllowed];

@@ -98,6 +98,10 @@ describe('encodeSseMessage', () => {
     assert.throws(() => encodeSseMessage({ retry: -1 }), /retry/);
     assert.throws(() => encodeSseMessage({ retry: 1.5 }), /retry/);
     assert.throws(() => encodeSseMessage({}), /at least one/);
+    assert.throws(() => encodeSseMessage({ retry: -1 }), {
+      name: 'SseMessageError',
+      code: 'VOLLEY_ERR_BAD_SSE_MESSAGE',
+    });
   });
 });
 

@@ -1,7 +1,8 @@
 import { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { trackLongLived } from '../server/long-lived.js';
+import { trackLongLived } from './long-lived.js';
 import type { RawResponse } from './response.js';
+import { SseMessageError } from './usage-errors.js';
 
 export interface SseOptions {
   /** Milliseconds between keep-alive comments (proxies drop silent connections); 0: none. Default 15 000. */
@@ -29,7 +30,8 @@ const DEFAULT_KEEP_ALIVE = 15_000;
 const DEFAULT_MAX_BUFFERED = 1024 * 1024;
 
 function field(name: string, value: string): string {
-  if (NEWLINE.test(value) || value.includes('\0')) throw new TypeError(`SSE ${name} must not contain newlines or NUL`);
+  if (NEWLINE.test(value) || value.includes('\0'))
+    throw new SseMessageError(`SSE ${name} must not contain newlines or NUL`);
   return `${name}: ${value}\n`;
 }
 
@@ -40,14 +42,15 @@ export function encodeSseMessage(message: SseMessage | string): string {
   if (m.event !== undefined) out += field('event', m.event);
   if (m.id !== undefined) out += field('id', String(m.id));
   if (m.retry !== undefined) {
-    if (!Number.isSafeInteger(m.retry) || m.retry < 0) throw new TypeError('SSE retry must be a non-negative integer');
+    if (!Number.isSafeInteger(m.retry) || m.retry < 0)
+      throw new SseMessageError('SSE retry must be a non-negative integer');
     out += `retry: ${m.retry}\n`;
   }
   if (m.data !== undefined) {
     const text = typeof m.data === 'string' ? m.data : (JSON.stringify(m.data) ?? 'null');
     for (const line of text.split(NEWLINE)) out += `data: ${line}\n`;
   }
-  if (out === '') throw new TypeError('an SSE message needs at least one of event, id, retry or data');
+  if (out === '') throw new SseMessageError('an SSE message needs at least one of event, id, retry or data');
   return `${out}\n`;
 }
 

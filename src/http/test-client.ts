@@ -1,6 +1,6 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Router } from '../routing/index.js';
+import type { RouteTable } from './contract.js';
 import { Service } from './service.js';
 
 /**
@@ -64,7 +64,7 @@ export class TestResponse {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const servers = new WeakMap<object, Promise<number>>();
 
-function portFor(app: Router | Service): Promise<number> {
+function portFor(app: RouteTable | Service): Promise<number> {
   let port = servers.get(app);
   if (!port) {
     const service = app instanceof Service ? app : new Service(app);
@@ -122,7 +122,7 @@ export class TestRequest {
     return this;
   }
 
-  async send(app: Router | Service): Promise<TestResponse> {
+  async send(app: RouteTable | Service): Promise<TestResponse> {
     const port = await portFor(app);
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = { ...this.#headers };

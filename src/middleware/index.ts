@@ -23,3 +23,4 @@ export { requestSignal, type TimeoutOptions, timeout } from './timeout.js';
 export { type TrailingSlashMode, trailingSlash } from './trailing-slash.js';
 export { type WebSocket, type WebSocketHandler, type WebSocketOptions, websocket } from './websocket.js';
 export { WebSocketRoom, type WebSocketRoomOptions } from './websocket-room.js';
+export { wsRoute } from './websocket-route.js';

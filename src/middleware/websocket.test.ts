@@ -9,6 +9,7 @@ import { Router } from '../routing/index.js';
 import { Server } from '../server/server.js';
 import { TcpListener } from '../server/tcp-listener.js';
 import { websocket } from './websocket.js';
+import { wsRoute } from './websocket-route.js';
 
 interface Ctx {
   after: (fn: () => unknown) => void;
@@ -87,16 +88,18 @@ const echo = (ws: WebSocket) => {
 };
 
 describe('websocket routes', { timeout: 30_000 }, () => {
-  test('router.ws(): params, depot from hoops, and hoop headers on the 101', async (t) => {
+  test('router.get(websocket()): params, depot from hoops, and hoop headers on the 101', async (t) => {
     const router = new Router('rooms/{room}')
       .hoop((_req, res, depot) => {
         depot.insert('user', 'ada');
         res.header('x-request-id', 'r-1');
       })
-      .ws((ws, req, depot) => {
-        ws.send(`welcome ${depot.get<string>('user')} to ${req.param('room')}`);
-        echo(ws);
-      });
+      .get(
+        websocket((ws, req, depot) => {
+          ws.send(`welcome ${depot.get<string>('user')} to ${req.param('room')}`);
+          echo(ws);
+        }),
+      );
     const { port } = await start(t, router);
     let upgradeHeaders: Record<string, unknown> = {};
     const ws = new WebSocket(`ws://127.0.0.1:${port}/rooms/lobby`);
@@ -119,10 +122,12 @@ describe('websocket routes', { timeout: 30_000 }, () => {
       .hoop((req, res) => {
         if (req.header('authorization') !== 'Bearer good') res.status(401).header('www-authenticate', 'Bearer');
       })
-      .ws((ws) => {
-        handlerRan = true;
-        ws.send('secret');
-      });
+      .get(
+        websocket((ws) => {
+          handlerRan = true;
+          ws.send('secret');
+        }),
+      );
     const { port } = await start(t, router);
     const refused = await connect(t, `ws://127.0.0.1:${port}/secure`).then(
       () => assert.fail('the upgrade went through'),
@@ -138,7 +143,7 @@ describe('websocket routes', { timeout: 30_000 }, () => {
   });
 
   test('404 and 405 on upgrade requests are proper HTTP answers and the socket closes', async (t) => {
-    const router = new Router().push(new Router('chat').ws(echo)).push(new Router('form').post(() => 'posted'));
+    const router = new Router().push(wsRoute('chat', echo)).push(new Router('form').post(() => 'posted'));
     const { port } = await start(t, router);
     const notFound = await connect(t, `ws://127.0.0.1:${port}/nope`).catch((e: { status?: number }) => e);
     assert.equal((notFound as { status?: number }).status, 404);
@@ -161,9 +166,7 @@ describe('websocket routes', { timeout: 30_000 }, () => {
   });
 
   test('plain GET to a WebSocket route is 426; bad handshakes are refused', async (t) => {
-    const router = new Router()
-      .push(new Router('chat').ws(echo))
-      .push(new Router('page').ws(echo, { fallback: () => 'a page' }));
+    const router = new Router().push(wsRoute('chat', echo)).push(wsRoute('page', echo, { fallback: () => 'a page' }));
     const { port } = await start(t, router);
     const plain = await fetch(`http://127.0.0.1:${port}/chat`);
     assert.equal(plain.status, 426);
@@ -196,8 +199,8 @@ describe('websocket routes', { timeout: 30_000 }, () => {
 
   test('maxPayload: the router body limit by default, an option otherwise; an oversized frame closes with 1009', async (t) => {
     const router = new Router()
-      .push(new Router('small').bodyLimit(1024).ws(echo))
-      .push(new Router('tiny').ws(echo, { maxPayload: 16 }));
+      .push(new Router('small').bodyLimit(1024).get(websocket(echo)))
+      .push(wsRoute('tiny', echo, { maxPayload: 16 }));
     const { port } = await start(t, router);
     const small = await connect(t, `ws://127.0.0.1:${port}/small`);
     small.send('x'.repeat(1024));
@@ -220,17 +223,17 @@ describe('websocket routes', { timeout: 30_000 }, () => {
     const logged: unknown[] = [];
     const router = new Router()
       .push(
-        new Router('sync').ws(() => {
+        wsRoute('sync', () => {
           throw new Error('sync boom');
         }),
       )
       .push(
-        new Router('async').ws(async () => {
+        wsRoute('async', async () => {
           await new Promise((r) => setTimeout(r, 10));
           throw new Error('async boom');
         }),
       )
-      .push(new Router('echo').ws(echo));
+      .push(wsRoute('echo', echo));
     const service = new Service(router, { logError: (err) => logged.push(err) });
     const { port } = await start(t, service);
     for (const path of ['sync', 'async']) {
@@ -247,7 +250,7 @@ describe('websocket routes', { timeout: 30_000 }, () => {
   });
 
   test('a long-lived connection outlives the request timeouts', async (t) => {
-    const router = new Router('echo').ws(echo);
+    const router = wsRoute('echo', echo);
     const { port } = await start(t, router, { requestTimeout: 300, headersTimeout: 300 });
     const ws = await connect(t, `ws://127.0.0.1:${port}/echo`);
     await new Promise((r) => setTimeout(r, 900));
@@ -256,7 +259,7 @@ describe('websocket routes', { timeout: 30_000 }, () => {
   });
 
   test('while the server drains, an upgrade on a connection still open is refused with 503', async (t) => {
-    const router = new Router().push(new Router('echo').ws(echo)).push(new Router('hi').get(() => 'hi'));
+    const router = new Router().push(wsRoute('echo', echo)).push(new Router('hi').get(() => 'hi'));
     const { port, server } = await start(t, router);
     const socket = net.connect(port, '127.0.0.1');
     t.after(() => socket.destroy());

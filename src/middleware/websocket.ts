@@ -10,10 +10,10 @@ import type { PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
 import type { Depot } from '../http/depot.js';
 import type { FlowCtrl } from '../http/flow-ctrl.js';
 import type { Handler } from '../http/handler.js';
+import { trackLongLived } from '../http/long-lived.js';
 import type { Request } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { lazyRequire } from '../lazy-require.js';
-import { trackLongLived } from '../server/long-lived.js';
 import { claimUpgrade, upgradeOf } from '../server/upgrade.js';
 import { registerSocket } from './websocket-socket.js';
 
@@ -61,8 +61,8 @@ type HandshakeRequest = IncomingMessage & { [kExtraHeaders]?: OutgoingHttpHeader
 /**
  * A goal that accepts WebSocket connections (through `ws`, in noServer mode). It runs
  * after the route's hoops, so path params, auth hoops (a 401 refuses the upgrade with a
- * real HTTP 401), rate limits and headers set by hoops all apply. `router.ws(handler)` is
- * `router.get(websocket(handler))`.
+ * real HTTP 401), rate limits and headers set by hoops all apply. `wsRoute(path, handler)`
+ * (websocket-route.ts) is `new Router(path).get(websocket(handler))`.
  *
  * On graceful stop (`Server.stopGraceful`, `volley serve` drains) open connections are
  * closed with 1001 (going away).

@@ -3,8 +3,8 @@ import type { PathState } from './path-state.js';
 
 /**
  * The reference (uncompiled) matching of a pattern against the path state: plain and
- * obviously right rather than fast. The compiled matcher (compile.ts) must give the same
- * answers; router.test.ts checks that on the GitHub route table and random paths.
+ * obviously right rather than fast. The compiled matcher (engine/compile.ts) must give the
+ * same answers; router.test.ts checks that on the GitHub route table and random paths.
  *
  * On success the cursor moves past the matched segments and the params are written to
  * `state.params`; on failure the cursor is restored (the router rolls params back).

@@ -2,7 +2,7 @@ import type { Filter } from './filters.js';
 import type { Handler } from './types.js';
 
 /**
- * Read access to a router's internals for compile.ts and router-print.ts. A symbol keeps
+ * Read access to a router's internals for engine/tree.ts and router-print.ts. A symbol keeps
  * it off the public surface (it is not re-exported from the package) while letting those
  * files live apart from router.ts.
  */

@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import FindMyWay from 'find-my-way';
 import { dataFile } from '../data-file.js';
 import { Router } from './router.js';
+import { req } from './test-helpers.js';
 import type { Request } from './types.js';
 
 const rounds = Number(process.argv[2] ?? 15);
@@ -60,7 +61,7 @@ const lookups = (filter: (path: string) => boolean): Lookup[] =>
     .filter(({ path }) => filter(path))
     .map(({ method, path }) => {
       const p = concrete(path);
-      return { method, path: p, req: { method, path: p, hostname: 'api.github.com' } as unknown as Request };
+      return { method, path: p, req: req(method, p, 'api.github.com') };
     });
 const params = (path: string) => (path.match(/\{/g) ?? []).length;
 const sets: Record<string, Lookup[]> = {

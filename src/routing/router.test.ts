@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { dataFile } from '../data-file.js';
-import { compileRouter } from './compile.js';
+import { compileRouter } from './engine/compile.js';
 import { RouteError } from './route-error.js';
 import { Router } from './router.js';
 import { named, prng, req, summary } from './test-helpers.js';
-import type { Handler, Matcher } from './types.js';
+import type { FilterFn, Handler, Matcher } from './types.js';
 
 test('toString prints the tree like Salvo, with filters, hoops and goals', () => {
   const h = named('fake_handler');
@@ -77,6 +77,11 @@ test('a router cannot contain itself', () => {
   const b = new Router('b').push(a);
   a.push(b);
   assert.throws(() => a.compile(), /cycle/);
+});
+
+test('misuse of the builder is a RouteError', () => {
+  assert.throws(() => new Router().push({} as Router), { code: 'VOLLEY_ERR_BAD_ROUTE', message: /expects a Router/ });
+  assert.throws(() => new Router().filter('x' as unknown as FilterFn), { code: 'VOLLEY_ERR_BAD_ROUTE' });
 });
 
 test('bodyLimit must be a non-negative integer', () => {

@@ -1,5 +1,4 @@
-import { type WebSocketHandler, type WebSocketOptions, websocket } from '../middleware/websocket.js';
-import { compileRouter } from './compile.js';
+import { compileRouter } from './engine/compile.js';
 import { type Filter, FnFilter, HostFilter, MethodFilter, PathFilter } from './filters.js';
 import { PathState } from './path-state.js';
 import { RouteError } from './route-error.js';
@@ -44,7 +43,7 @@ export class Router {
   /** Adds a child router; children are tried in the order they were added. */
   push(child: Router): this {
     this.#mutable();
-    if (!(child instanceof Router)) throw new TypeError('Router.push expects a Router');
+    if (!(child instanceof Router)) throw new RouteError('Router.push expects a Router');
     if (child === this) throw new RouteError('a router cannot be its own child');
     this.#children.push(child);
     return this;
@@ -91,19 +90,10 @@ export class Router {
     return this.#methodChild('OPTIONS', handler);
   }
 
-  /**
-   * A WebSocket endpoint: a GET child whose goal is `websocket(handler, options)`, so the
-   * route's params, hoops (auth before the upgrade) and body limit (the default
-   * `maxPayload`) apply. Plain GETs get 426 unless `options.fallback` answers them.
-   */
-  ws(handler: WebSocketHandler, options?: WebSocketOptions): this {
-    return this.#methodChild('GET', websocket(handler, options));
-  }
-
   /** Adds a custom filter. It must be a pure function of the request. */
   filter(fn: FilterFn): this {
     this.#mutable();
-    if (typeof fn !== 'function') throw new TypeError('Router.filter expects a function');
+    if (typeof fn !== 'function') throw new RouteError('Router.filter expects a function');
     this.#filters.push(new FnFilter(fn));
     return this;
   }

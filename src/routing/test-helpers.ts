@@ -1,28 +1,36 @@
 /**
- * Helpers shared by the routing tests (not a test file itself): fake requests, named
- * handlers, and a check that runs the compiled matcher (generated code, and the
- * interpreted walk it falls back to) and the reference detect and expects all to give the
- * same, expected answer.
+ * Helpers shared by the routing tests and router.bench.ts (not a test file itself):
+ * requests, named handlers, and a check that runs the compiled matcher (generated code,
+ * and the interpreted walk it falls back to) and the reference detect and expects all to
+ * give the same, expected answer.
  */
 import assert from 'node:assert/strict';
-import { compileRouter } from './compile.js';
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import { Request } from '../http/request.js';
+import { compileRouter } from './engine/compile.js';
 import type { Router } from './router.js';
-import type { Handler, Request, RouteMatch } from './types.js';
+import type { Handler, RouteMatch } from './types.js';
 
+/** A real Request, as the Service makes one, over a Node request that never saw a socket. */
 export function req(
   method: string,
   path: string,
   hostname = 'localhost',
-  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): Request {
-  return { method, path, hostname, ...extra } as unknown as Request;
+  const raw = new IncomingMessage(new Socket());
+  raw.method = method;
+  raw.url = path;
+  raw.headers = { host: hostname, ...headers };
+  return new Request(raw);
 }
 
 /** A handler whose name shows in toString() and in failed assertions. */
 export function named(name: string): Handler {
-  const fn = () => name;
+  const fn: Handler = () => name;
   Object.defineProperty(fn, 'name', { value: name });
-  return fn as unknown as Handler;
+  return fn;
 }
 
 export interface Expected {
@@ -39,7 +47,7 @@ export function expectMatch(router: Router, request: Request, expected: 404 | 40
   const reference = router.detect(request);
   const what = `${request.method} ${request.path}`;
   assert.deepStrictEqual(summary(compiled), summary(reference), `${what}: compiled and reference disagree`);
-  // The interpreted walk (lookup.ts) serves paths with escapes and trees too big for generated code.
+  // The interpreted walk (engine/lookup.ts) serves paths with escapes and trees too big for generated code.
   const interpreted = compileRouter(router, { maxSource: 0 })(request);
   assert.deepStrictEqual(summary(interpreted), summary(reference), `${what}: interpreted and reference disagree`);
   if (typeof expected === 'number') {

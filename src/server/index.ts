@@ -1,4 +1,5 @@
 export { type ListenAddress, parseAddress } from './address.js';
+export { ServerConfigError } from './config-error.js';
 export { FdListener } from './fd-listener.js';
 export type { Listener } from './listener.js';
 export type { ListenerProtocol, ProtocolOptions } from './node-server.js';

@@ -3,11 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2Session } from 'node:http2';
 import net, { type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { AlreadyStartedError } from '../errors.js';
+import type { RouteTable } from '../http/contract.js';
+import { drainLongLived } from '../http/long-lived.js';
 import { kRoute, Service } from '../http/service.js';
-import type { Router } from '../routing/index.js';
+import { ServerConfigError } from './config-error.js';
 import type { Listener } from './listener.js';
 import { createNodeServer, type HttpLimits } from './node-server.js';
-import { drainLongLived, handleUpgrade } from './upgrade.js';
+import { handleUpgrade } from './upgrade.js';
 
 /** Sees every request: for metrics. Only costs anything when given. */
 export interface RequestObserver {
@@ -73,7 +76,7 @@ export class Server {
 
   constructor(listeners: Listener | Listener[], options: ServerOptions = {}) {
     this.#listeners = Array.isArray(listeners) ? listeners : [listeners];
-    if (this.#listeners.length === 0) throw new TypeError('Server needs at least one listener');
+    if (this.#listeners.length === 0) throw new ServerConfigError('Server needs at least one listener');
     this.#options = options;
     this.#ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -101,10 +104,10 @@ export class Server {
    * Listens on every listener and serves `app` until stopped. Resolves when the server has
    * stopped and every connection is closed; rejects when a listener cannot listen.
    */
-  async serve(app: Router | Service): Promise<void> {
-    if (this.#bound.length > 0) throw new Error('Server.serve() was already called');
+  async serve(app: RouteTable | Service): Promise<void> {
+    if (this.#bound.length > 0) throw new AlreadyStartedError('Server.serve() was already called');
     const service =
-      app instanceof Service ? app : 'handle' in app ? (app as unknown as Service) : new Service(app as Router);
+      app instanceof Service ? app : 'handle' in app ? (app as unknown as Service) : new Service(app as RouteTable);
     service.compile();
     const handle = service.handle;
     const observer = this.#options.observer;

@@ -1,4 +1,5 @@
 import type { Server as NetServer } from 'node:net';
+import { AddressError } from '../errors.js';
 import { native } from '../native/index.js';
 import { formatHostPort, parseAddress, resolveHost } from './address.js';
 import { type Listener, listenOn } from './listener.js';
@@ -29,7 +30,7 @@ export class TcpListener implements Listener {
     if (typeof address === 'string') {
       const parsed = parseAddress(address, 'TcpListener');
       if (parsed.kind !== 'tcp')
-        throw new TypeError(`TcpListener needs host:port, got '${address}' (use UnixListener)`);
+        throw new AddressError(`TcpListener needs host:port, got '${address}' (use UnixListener)`);
       this.host = parsed.host;
       this.port = parsed.port;
     } else {

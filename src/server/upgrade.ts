@@ -2,8 +2,6 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-export { drainLongLived } from './long-lived.js';
-
 /**
  * HTTP/1.1 Upgrade requests (WebSocket) go through the app like any request: the same
  * routing, params, hoops, Catcher and metrics. Node hands them to the server's 'upgrade'

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { Router, Server, TcpListener } from '../../src/index.js';
+import { Router, Server, TcpListener, websocket } from '../../src/index.js';
 import { type CertFiles, makeCert } from '../helpers/certs.js';
 
 const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -25,10 +25,12 @@ describe('WebSocket over TLS', { timeout: 30_000 }, () => {
         .hoop((req, res) => {
           if (req.query('token') !== 'ok') res.status(403);
         })
-        .ws((ws) => {
-          ws.send('hello');
-          ws.on('message', (d) => ws.send(String(d)));
-        });
+        .get(
+          websocket((ws) => {
+            ws.send('hello');
+            ws.on('message', (d) => ws.send(String(d)));
+          }),
+        );
       const server = new Server(new TcpListener('127.0.0.1:0', { http2 }).tls({ cert: cert.cert, key: cert.key }));
       const serving = server.serve(router);
       t.after(async () => {

@@ -1,84 +1,15 @@
-import { generateMatcher } from './codegen.js';
-import { primeMatcher } from './codegen-prime.js';
+import { RouteError } from '../route-error.js';
+import { type RouterLike, routerParts } from '../router-parts.js';
 import { CNode, COMB, CSeg, STATIC, WILD } from './compiled-node.js';
 import { buildDispatch } from './dispatch.js';
-import { Run } from './lookup.js';
 import { markSimple, placeParams, stackParamsFactory } from './params-factory.js';
-import { RouteError } from './route-error.js';
-import { type RouterLike, routerParts } from './router-parts.js';
-import { StaticCache } from './static-cache.js';
-import type { Matcher, Request } from './types.js';
 
 /**
- * Compiles a router tree into a Matcher that answers exactly like Router#detect (Salvo's
- * depth-first, first-match, rollback semantics) but faster:
- *
- * - the tree is flattened once into CNodes with hoops, route label and body limit
- *   precomputed per node;
- * - each node's children are indexed by literal segments and method (dispatch.ts), so a
- *   lookup tries only the children that can match, still in insertion order;
- * - the path's segments are (string, start, end) views in reused buffers, found lazily
- *   (path-segments.ts): a literal is compared char by char where its segment starts,
- *   which finds that segment's end without searching for it, so a native indexOf runs
- *   only for escapes and for the ends of segments that no literal matched (params);
- *   params are recorded as segment indexes on a reused stack, so a lookup allocates only
- *   the params object and the result (plus the strings a regex, comb or wildcard must
- *   produce, and decoded segments);
- * - the params object is built by a per-route function with constant keys
- *   (params-factory.ts); a route whose params are all whole segments of one node reads
- *   them at fixed offsets from where that node started, without the stack;
- * - regexes are compiled once, when the pattern is parsed;
- * - when the answer can only depend on method and path, paths made of literals are
- *   answered from a table computed by the matcher itself (static-cache.ts);
- * - paths without '%' (nearly all) are matched by JavaScript generated for the tree
- *   (codegen.ts): the walk of Run written out with the literals, methods and param
- *   positions in the code. Run (lookup.ts) serves the paths with escapes, whose segments
- *   must be decoded, and every path of a tree whose code would be too big.
+ * Flattens a router tree into CNodes (compiled-node.ts), once per compile: each node
+ * gets its hoops from the root, route label and body limit precomputed, its path filters
+ * merged into one segment list, its children indexed (dispatch.ts) and the bounds on the
+ * segments its subtree can take. Every engine reads this tree.
  */
-export function compileRouter(root: RouterLike, options: CompileOptions = {}): Matcher {
-  const top = compiledTree(root);
-  const run = new Run(top);
-  // The generated matcher (codegen.ts) serves paths without escapes; Run serves the others
-  // (and every path of a tree too big to generate code for).
-  const make = generateMatcher(top, options.maxSource);
-  if (usesRequestFilters(top)) {
-    // User code (host and custom filters) runs during a lookup: it may throw, or call the
-    // matcher again; a nested call gets its own state instead of clobbering ours.
-    const slow = (req: Request) => (run.busy ? new Run(top).guardedMatch(req) : run.guardedMatch(req));
-    if (make === null) return slow;
-    const fast = make();
-    let busy = false;
-    return (req) => {
-      const path = req.path;
-      if (path.indexOf('%') >= 0) return slow(req);
-      if (busy) return make()(req.method, path, req);
-      busy = true;
-      try {
-        return fast(req.method, path, req);
-      } finally {
-        busy = false;
-      }
-    };
-  }
-  // Otherwise a lookup runs no user code, so it can neither throw midway nor re-enter.
-  const built = StaticCache.build(top, methodsOf(top), (method, path) => run.match({ method, path } as Request));
-  const cache = built.size > 0 ? built : null;
-  if (make === null) {
-    run.cache = cache;
-    return (req) => run.match(req);
-  }
-  const fast = make();
-  primeMatcher(top, fast);
-  return (req) => {
-    const method = req.method;
-    const path = req.path;
-    if (cache !== null) {
-      const hit = cache.lookup(method, path);
-      if (hit !== undefined) return hit;
-    }
-    return path.indexOf('%') < 0 ? fast(method, path, req) : run.match(req);
-  };
-}
 
 /** The router tree as CNodes, with params placed and simple nodes marked. */
 export function compiledTree(root: RouterLike): CNode {
@@ -86,12 +17,6 @@ export function compiledTree(root: RouterLike): CNode {
   placeParams(top);
   markSimple(top);
   return top;
-}
-
-/** For tests: `maxSource: 0` makes Run serve every path, as for a tree too big to generate code for. */
-export interface CompileOptions {
-  /** Source characters of generated code beyond which Run serves the tree instead. */
-  maxSource?: number;
 }
 
 function paramNamesOf(seg: CSeg): string[] {
@@ -132,11 +57,11 @@ function methodsOfLeaves(node: CNode): string[] {
 }
 
 /** Does any router look at the request beyond method and path (host or custom filter)? */
-function usesRequestFilters(node: CNode): boolean {
+export function usesRequestFilters(node: CNode): boolean {
   return node.hosts !== null || node.fns !== null || node.children.some(usesRequestFilters);
 }
 
-function methodsOf(node: CNode, into = new Set<string>()): Set<string> {
+export function methodsOf(node: CNode, into = new Set<string>()): Set<string> {
   if (node.method !== null) into.add(node.method);
   for (const child of node.children) methodsOf(child, into);
   return into;

@@ -1,6 +1,6 @@
-import type { FnFilter, HostFilter } from './filters.js';
-import { charsMatch } from './path-pattern.js';
-import type { Request } from './types.js';
+import type { FnFilter, HostFilter } from '../filters.js';
+import { charsMatch } from '../path-pattern.js';
+import type { Request } from '../types.js';
 
 /**
  * The helpers that generated matchers (codegen.ts) call for the rare parts of a match:

@@ -1,7 +1,6 @@
 import type { FastMatch } from './codegen.js';
 import type { CNode, CSeg } from './compiled-node.js';
 import * as C from './compiled-node.js';
-import type { Request } from './types.js';
 
 /** Enough to reach every route of a big table; beyond that the first ones are primed. */
 const MAX_ROUTES = 5000;
@@ -16,7 +15,6 @@ const MAX_ROUTES = 5000;
  * runs no user code and has no effect (compile.ts).
  */
 export function primeMatcher(root: CNode, match: FastMatch): void {
-  const req = {} as Request;
   let routes = 0;
   const visit = (node: CNode, path: string, method: string): void => {
     if (routes >= MAX_ROUTES) return;
@@ -26,7 +24,7 @@ export function primeMatcher(root: CNode, match: FastMatch): void {
     // A path with '%' is for Run, not for generated code.
     if (node.goal !== undefined && here.indexOf('%') < 0) {
       routes++;
-      match(fresh(m), here === '' ? '/' : here, req);
+      match(fresh(m), here === '' ? '/' : here, null);
     }
     for (const child of node.children) visit(child, here, m);
   };

@@ -1,7 +1,7 @@
-import type { FnFilter, HostFilter } from './filters.js';
-import type { Segment, WildKind } from './path-pattern.js';
+import type { FnFilter, HostFilter } from '../filters.js';
+import type { Segment, WildKind } from '../path-pattern.js';
+import type { Handler } from '../types.js';
 import { charCodes } from './path-segments.js';
-import type { Handler } from './types.js';
 
 /**
  * The compiled form of the router tree. Everything a lookup needs is precomputed per

@@ -1,8 +1,8 @@
+import type { Request, RouteMatch } from '../types.js';
 import { type Runtime, runtime } from './codegen-runtime.js';
 import { Frame, type Known, NOTHING_KNOWN } from './codegen-segments.js';
 import type { CNode, CSeg, Dispatch } from './compiled-node.js';
 import * as C from './compiled-node.js';
-import type { Request, RouteMatch } from './types.js';
 
 /**
  * A matcher generated for one compiled tree: the same walk as Run (lookup.ts), written
@@ -17,7 +17,7 @@ import type { Request, RouteMatch } from './types.js';
  * Only paths without '%' come here (compile.ts): a raw segment is then its decoded
  * value, and a segment ends at the next '/'. The answers are Run's, which are Router#detect's.
  */
-export type FastMatch = (method: string, path: string, req: Request) => RouteMatch | 404 | 405;
+export type FastMatch = (method: string, path: string, req: Request | null) => RouteMatch | 404 | 405;
 
 /**
  * Beyond this much source (a huge tree) the generated code would take long to compile

@@ -1,7 +1,6 @@
+import type { Request, RouteMatch } from '../types.js';
 import { type CNode, STATIC } from './compiled-node.js';
-import type { RouteMatch } from './types.js';
-
-type Answer = RouteMatch | 404 | 405;
+import type { Answer, Engine } from './engine.js';
 
 /** A match computed at build time; `copyParams` is false when it has no params. */
 interface CachedMatch {
@@ -23,17 +22,18 @@ function cached(answer: Answer): CachedAnswer {
 
 /**
  * Precomputed answers for the paths made only of literals, e.g. `/users/me` or
- * `/notifications`, looked up by the raw request path in one Map.
+ * `/notifications`, looked up by the raw request path in one Map; the other paths go to
+ * the engine behind it (`next`).
  *
  * This is only valid when the answer depends on nothing but the method and the path,
  * i.e. when the tree has no host or custom filter (compile.ts checks). Each answer is
- * computed by the real matcher at compile time, for every method the tree names plus
- * one stand-in for all other methods (they all fail every method filter alike), so it is
+ * computed by a real engine at compile time, for every method the tree names plus one
+ * stand-in for all other methods (they all fail every method filter alike), so it is
  * whatever the matcher would say, including a param route registered earlier that
  * catches the literal path. A request path that is not exactly a key (another spelling,
  * a trailing slash, an escape) just takes the normal way.
  */
-export class StaticCache {
+export class StaticCache implements Engine {
   readonly #entries = new Map<string, CachedPath>();
   /**
    * A cheap pre-check before hashing the whole path, since most lookups miss: does some
@@ -42,41 +42,42 @@ export class StaticCache {
    * load turn away most param paths, where a fingerprint of more chars cost more than the
    * rest of a short lookup and slowed every hit too.
    */
-  #ends = new Uint32Array(0);
+  readonly #ends: Uint32Array;
+  readonly #next: Engine;
 
-  static build(
-    root: CNode,
-    methods: ReadonlySet<string>,
-    match: (method: string, path: string) => Answer,
-  ): StaticCache {
-    const cache = new StaticCache();
+  /**
+   * The table for the literal paths of the tree at `root`, computed by `source` (called
+   * without a request: the tree has no filter that reads one); `next` answers the rest.
+   */
+  constructor(root: CNode, methods: ReadonlySet<string>, source: Engine, next: Engine) {
+    this.#next = next;
     for (const path of literalPaths(root)) {
-      const entry: CachedPath = { methods: [], answers: [], other: cached(match('\0other', path)) };
+      const entry: CachedPath = { methods: [], answers: [], other: cached(source.match('\0other', path, null)) };
       for (const m of methods) {
-        const answer = cached(match(m, path));
+        const answer = cached(source.match(m, path, null));
         // A method answered like all others (the same 404 or 405) needs no slot of its own.
         if (answer !== entry.other) {
           entry.methods.push(m);
           entry.answers.push(answer);
         }
       }
-      cache.#entries.set(path, entry);
+      this.#entries.set(path, entry);
     }
-    const paths = [...cache.#entries.keys()];
-    cache.#ends = new Uint32Array(4 * (Math.max(0, ...paths.map((path) => path.length)) + 1));
+    const paths = [...this.#entries.keys()];
+    this.#ends = new Uint32Array(4 * (Math.max(0, ...paths.map((path) => path.length)) + 1));
     for (const path of paths) {
       const c = path.charCodeAt(path.length - 1) & 127;
-      cache.#ends[4 * path.length + (c >> 5)]! |= 1 << (c & 31);
+      this.#ends[4 * path.length + (c >> 5)]! |= 1 << (c & 31);
     }
-    return cache;
   }
 
-  get size(): number {
-    return this.#entries.size;
+  match(method: string, path: string, req: Request | null): Answer {
+    const hit = this.lookup(method, path);
+    return hit !== undefined ? hit : this.#next.match(method, path, req);
   }
 
   /** The answer for this request, or undefined when the path is not a cached one. */
-  lookup(method: string, path: string): Answer | undefined {
+  private lookup(method: string, path: string): Answer | undefined {
     const at = 4 * path.length;
     if (at >= this.#ends.length) return undefined;
     const c = path.charCodeAt(path.length - 1) & 127;

@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Router } from '../router.js';
+import { expectMatch, named, prng, req, summary } from '../test-helpers.js';
 import { generateMatcher } from './codegen.js';
-import { compiledTree, compileRouter } from './compile.js';
-import { Router } from './router.js';
-import { expectMatch, named, prng, req, summary } from './test-helpers.js';
+import { compileRouter } from './compile.js';
+import { compiledTree } from './tree.js';
 
 const LITERALS = ['a', 'b', 'ab', 'users', 'x.y', 'longliteral1', 'longliteral2', 'v1'];
 // '#' becomes the segment's position, so names are unique in a pattern (as the parser

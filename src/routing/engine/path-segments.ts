@@ -1,8 +1,8 @@
-import { decodeSegment } from './path-state.js';
+import { decodeSegment } from '../path-state.js';
 
 /**
  * The request path as segments, found lazily: segment i is `text` from `start[i]` to
- * `end[i]`, for i < `found`. The compiled matcher (compile.ts) extends this class.
+ * `end[i]`, for i < `found`. The interpreted walk (Run, lookup.ts) extends this class.
  *
  * Finding a segment's end takes a native `indexOf('/')`, whose call costs more than the
  * few char compares of a literal. So a segment is only searched for when something needs

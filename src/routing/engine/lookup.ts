@@ -1,10 +1,11 @@
+import type { FnFilter, HostFilter } from '../filters.js';
+import { charsMatch } from '../path-pattern.js';
+import type { Request } from '../types.js';
 import type { CNode, CSeg, Dispatch } from './compiled-node.js';
 import * as C from './compiled-node.js';
-import type { FnFilter, HostFilter } from './filters.js';
-import { charsMatch } from './path-pattern.js';
+import type { Answer, Engine } from './engine.js';
 import { PathSegments, sameChars } from './path-segments.js';
-import type { StaticCache } from './static-cache.js';
-import type { Request, RouteMatch } from './types.js';
+import { usesRequestFilters } from './tree.js';
 
 // Module-local copies of the tags and helpers: a transpiler may turn imported bindings
 // into getter calls (tsx does), which the hot loop should not pay for.
@@ -13,14 +14,17 @@ const matchChars = charsMatch;
 const same = sameChars;
 
 /**
- * The state of one lookup in the compiled tree, reused across lookups (see compileRouter
- * in compile.ts): the path's segments (found lazily, see PathSegments) and a stack of
- * captured params, recorded as segment indexes so that a param costs no string until the
- * params object is built.
+ * The interpreted walk of the compiled tree: the engine for paths with escapes and for
+ * trees too big to generate code for. The state of one lookup is reused across lookups
+ * (reentrant.ts covers filters that look up within a lookup): the path's segments (found
+ * lazily, see PathSegments) and a stack of captured params, recorded as segment indexes
+ * so that a param costs no string until the params object is built.
  */
-export class Run extends PathSegments {
-  busy = false;
+export class Run extends PathSegments implements Engine {
   private readonly root: CNode;
+  /** Does the tree have host or custom filters, which read the request? */
+  private readonly filtered: boolean;
+  /** The request of the lookup under way, for those filters; null between lookups. */
   private req: Request | null = null;
   private method = '';
   /** Captured params; pSeg[i] >= 0 means "segment pSeg[i]", else the value is pVal[i]. */
@@ -32,22 +36,24 @@ export class Run extends PathSegments {
   private base = 0;
   private onceEnded = false;
 
-  /** Answers for paths made of literals, when the tree has no host or custom filter. */
-  cache: StaticCache | null = null;
-
   constructor(root: CNode) {
     super();
     this.root = root;
+    this.filtered = usesRequestFilters(root);
   }
 
-  /** A lookup that runs no user code (no host or custom filter in the tree). */
-  match(req: Request): RouteMatch | 404 | 405 {
-    const method = req.method;
-    const path = req.path;
-    if (this.cache !== null) {
-      const hit = this.cache.lookup(method, path);
-      if (hit !== undefined) return hit;
+  match(method: string, path: string, req: Request | null): Answer {
+    if (!this.filtered) return this.lookup(method, path);
+    // Not keeping the request alive until the next lookup, even when a filter throws.
+    this.req = req;
+    try {
+      return this.lookup(method, path);
+    } finally {
+      this.req = null;
     }
+  }
+
+  private lookup(method: string, path: string): Answer {
     this.method = method;
     this.reset(path);
     this.plen = 0;
@@ -67,18 +73,6 @@ export class Run extends PathSegments {
       route: leaf.route,
       bodyLimit: leaf.bodyLimit,
     };
-  }
-
-  /** A lookup that may run user code: marks the buffers busy and keeps the request for the filters. */
-  guardedMatch(req: Request): RouteMatch | 404 | 405 {
-    this.busy = true;
-    try {
-      this.req = req;
-      return this.match(req);
-    } finally {
-      this.req = null;
-      this.busy = false;
-    }
   }
 
   /** `node` passed its filters with the cursor now at `row`: children first, then its goal. */
