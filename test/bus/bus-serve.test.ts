@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Redis } from 'ioredis';
 import { freePort, sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
 import { request } from '../helpers/raw-http.js';
@@ -40,8 +41,12 @@ test('bus under volley serve --workers 2: a message published on one worker reac
     transport: string;
   };
   assert.equal(published.transport, 'primary');
-  await sleep(200);
-  const seen = await views(port, 2);
+  // The relay is asynchronous (worker -> primary -> workers): look until both have it, or 5 s.
+  let seen = new Map<number, View>();
+  for (const until = Date.now() + 5000; Date.now() < until; await sleep(20)) {
+    seen = await views(port, 2);
+    if (seen.size === 2 && [...seen.values()].every((v) => v.received.length > 0)) break;
+  }
   assert.equal(seen.size, 2);
   for (const view of seen.values()) {
     assert.deepEqual(
@@ -66,11 +71,24 @@ test('bus over Redis: two separate volley serve instances sharing a real redis-s
   const two = new VolleyProcess(['serve', fixture('bus-app.ts'), '--workers', '1', '--listen', `127.0.0.1:${b}`], env);
   t.after(() => two.dispose());
   await Promise.all([one.ready(), two.ready()]);
-  await sleep(300); // subscriptions in place
+  // Each worker's bus subscribes to one Redis pattern when the app loads, asynchronously: wait
+  // until all three are in place rather than for a fixed time a loaded machine may exceed.
+  // (NUMPAT counts distinct patterns, all the same here: count the subscribed clients instead.)
+  const probe = new Redis(redis.url);
+  t.after(() => probe.disconnect());
+  const subscribed = async () =>
+    ((await probe.client('LIST')) as string).split('\n').filter((l) => / psub=1 /.test(l)).length;
+  const deadline = Date.now() + 10_000;
+  while ((await subscribed()) < 3 && Date.now() < deadline) await sleep(20);
+  assert.equal(await subscribed(), 3, 'every worker subscribed');
   const published = JSON.parse(await fresh(a, '/publish?topic=room.x&text=across', 'POST')) as { transport: string };
   assert.equal(published.transport, 'redis');
-  await sleep(300);
-  const all = [...(await views(a, 2)).values(), ...(await views(b, 1)).values()];
+  // Delivery is asynchronous too: look until every worker has something, or 5 s have passed.
+  let all: View[] = [];
+  for (const until = Date.now() + 5000; Date.now() < until; await sleep(20)) {
+    all = [...(await views(a, 2)).values(), ...(await views(b, 1)).values()];
+    if (all.length === 3 && all.every((v) => v.received.length > 0)) break;
+  }
   assert.equal(all.length, 3);
   for (const view of all) {
     assert.deepEqual(

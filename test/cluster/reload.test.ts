@@ -70,7 +70,7 @@ test('a reload whose new code fails to load stops; the old workers keep serving 
   t.after(() => reload.dispose());
   assert.notEqual((await reload.exited).code, 0, 'volley reload reports the failure');
   assert.match(reload.output, /reload failed at worker 1: .*must default-export a Router or a Service/);
-  await volley.waitFor(/rolling reload stopped at worker 1: .*; pid \d+ keeps serving/, 15_000, from);
+  await volley.waitFor(/rolling reload stopped at worker 1 \(pid \d+ keeps serving\): .*default-export/, 15_000, from);
   const result = await runLoad({
     port,
     path: '/whoami',

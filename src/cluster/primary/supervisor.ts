@@ -418,8 +418,8 @@ export class Supervisor {
         try {
           await this.#replaceWorker(slot, 'reload');
         } catch (err) {
-          const serving = slot.worker?.state === 'ready' ? `; pid ${slot.worker.pid} keeps serving` : '';
-          this.log.event(`rolling reload stopped at worker ${slot.id}: ${(err as Error).message}${serving}`);
+          const serving = slot.worker?.state === 'ready' ? ` (pid ${slot.worker.pid} keeps serving)` : '';
+          this.log.event(`rolling reload stopped at worker ${slot.id}${serving}: ${(err as Error).message}`);
           throw new OperationError(`reload failed at worker ${slot.id}: ${firstLine(err)}`, err);
         }
       }
