@@ -2,6 +2,7 @@ export { type ListenAddress, parseAddress } from './address.js';
 export { ServerConfigError } from './config-error.js';
 export { FdListener } from './fd-listener.js';
 export type { Listener } from './listener.js';
+export { ListenerApp, type RequestListener } from './listener-app.js';
 export type { ListenerProtocol, ProtocolOptions } from './node-server.js';
 export { type BoundAddress, Server, type ServerOptions } from './server.js';
 export { TcpListener, type TcpListenerOptions } from './tcp-listener.js';

@@ -9,6 +9,7 @@ import { drainLongLived } from '../http/long-lived.js';
 import { kRoute, Service } from '../http/service.js';
 import { ServerConfigError } from './config-error.js';
 import type { Listener } from './listener.js';
+import { ListenerApp } from './listener-app.js';
 import { createNodeServer, type HttpLimits } from './node-server.js';
 import { handleUpgrade } from './upgrade.js';
 
@@ -104,10 +105,14 @@ export class Server {
    * Listens on every listener and serves `app` until stopped. Resolves when the server has
    * stopped and every connection is closed; rejects when a listener cannot listen.
    */
-  async serve(app: RouteTable | Service): Promise<void> {
+  async serve(app: RouteTable | Service | ListenerApp): Promise<void> {
     if (this.#bound.length > 0) throw new AlreadyStartedError('Server.serve() was already called');
     const service =
-      app instanceof Service ? app : 'handle' in app ? (app as unknown as Service) : new Service(app as RouteTable);
+      app instanceof Service || app instanceof ListenerApp
+        ? app
+        : 'handle' in app
+          ? (app as unknown as Service)
+          : new Service(app as RouteTable);
     service.compile();
     const handle = service.handle;
     const observer = this.#options.observer;

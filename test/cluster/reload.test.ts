@@ -69,8 +69,11 @@ test('a reload whose new code fails to load stops; the old workers keep serving 
   const reload = new VolleyProcess(['reload', '--admin', `127.0.0.1:${admin}`]);
   t.after(() => reload.dispose());
   assert.notEqual((await reload.exited).code, 0, 'volley reload reports the failure');
-  assert.match(reload.output, /reload failed at worker 1: .*must default-export a Router or a Service/);
-  await volley.waitFor(/rolling reload stopped at worker 1 \(pid \d+ keeps serving\): .*default-export/, 15_000, from);
+  assert.match(
+    reload.output,
+    /reload failed at worker 1: .*has a default export of type number, which volley serve cannot serve/,
+  );
+  await volley.waitFor(/rolling reload stopped at worker 1 \(pid \d+ keeps serving\): .*cannot serve/, 15_000, from);
   const result = await runLoad({
     port,
     path: '/whoami',
@@ -88,6 +91,6 @@ test('a reload whose new code fails to load stops; the old workers keep serving 
   const status = new VolleyProcess(['status', '--admin', `127.0.0.1:${admin}`]);
   t.after(() => status.dispose());
   assert.equal((await status.exited).code, 0);
-  assert.match(status.output, /worker 1: generation 2 \(pid \d+\) failed to start at .*kept serving: .*default-export/);
+  assert.match(status.output, /worker 1: generation 2 \(pid \d+\) failed to start at .*kept serving: .*cannot serve/);
   assert.equal(volley.child.exitCode, null, 'the primary keeps running');
 });

@@ -79,7 +79,10 @@ test('an app module without a default export is refused with a clear message', a
   t.after(() => volley.dispose());
   const { code } = await volley.exited;
   assert.notEqual(code, 0);
-  assert.match(volley.output, /must default-export a Router or a Service/);
+  assert.match(
+    volley.output,
+    /has no default export \(it exports router\), which volley serve cannot serve\. Export a Volley Router or Service, a request listener/,
+  );
 });
 
 test('a port in use fails fast, naming the address', async (t) => {

@@ -8,35 +8,31 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { bus } from '../../bus/bus.js';
 import { PrimaryRelayTransport } from '../../bus/primary-relay-transport.js';
 import { native } from '../../native/index.js';
-import { FdListener } from '../../server/fd-listener.js';
-import type { Listener } from '../../server/listener.js';
-import { Server } from '../../server/server.js';
-import { TcpListener } from '../../server/tcp-listener.js';
-import { UnixListener } from '../../server/unix-listener.js';
+import { ListenerApp } from '../../server/listener-app.js';
+import type { RequestObserver } from '../../server/server.js';
 import { WORKER_CONFIG_ENV, type WorkerConfig } from '../protocol.js';
-import { loadApp } from './load-app.js';
+import { AppServer } from './app-server.js';
+import { type AppShape, appShape } from './app-shape.js';
+import { loadAppModule } from './load-app.js';
 import { PrimaryChannel } from './primary-channel.js';
 import { installPrimaryChannel } from './primary-rpc.js';
+import { ListenInterceptor } from './self-listen.js';
+import { appSignalHooks, exportedStopHooks, runStopHooks, type StopHook } from './stop-hooks.js';
+import { type Served, serveWithVolley } from './volley-served.js';
 
 /** How long a worker whose primary died may take to drain before it exits. */
 const ORPHAN_DRAIN_MS = 1500;
 
-function listenersOf(config: WorkerConfig): Listener[] {
-  // Certificate files are read here, at start: a rolling reload picks up renewed ones.
-  const protocol = config.protocol ?? {};
-  return config.listeners.map((l) => {
-    if ('fd' in l) return new FdListener(l.fd, l.label, protocol);
-    if (l.address.startsWith('unix:')) return new UnixListener(l.address);
-    const tcp = new TcpListener(l.address, { http2: protocol.http2 ?? false });
-    return protocol.tls ? tcp.tls(protocol.tls) : tcp;
-  });
-}
-
-async function main(channel: PrimaryChannel): Promise<void> {
+function readConfig(): WorkerConfig {
   const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? 'null') as WorkerConfig | null;
   if (!config) {
     throw new Error('volley worker: started without its configuration; workers are started by `volley serve`');
   }
+  return config;
+}
+
+async function main(channel: PrimaryChannel): Promise<void> {
+  const config = readConfig();
   // If the primary is SIGKILLed, the kernel sends us SIGTERM; the disconnect handler covers the rest.
   try {
     native().setParentDeathSignal(15);
@@ -48,19 +44,28 @@ async function main(channel: PrimaryChannel): Promise<void> {
   if (primaryPid && process.ppid !== primaryPid)
     throw new Error('volley worker: the primary exited before the worker started');
 
-  // Before the app loads, so that its bus.subscribe() and workerSharedStore() reach the primary.
+  // Before the app loads: its listen() on a served port gets the slot's socket, it sees $PORT,
+  // and its bus.subscribe() and workerSharedStore() reach the primary.
+  const interceptor = new ListenInterceptor(config.listeners);
+  if (interceptor.firstPort !== undefined) process.env.PORT = String(interceptor.firstPort);
+  interceptor.install();
   installPrimaryChannel(channel);
   bus.useByDefault(() => new PrimaryRelayTransport(channel));
-  const app = await loadApp(config.app);
+  const signalListenersBefore = process.listeners('SIGTERM');
+
+  const loaded = await loadAppModule(config.app);
+  let shape: AppShape = appShape(loaded);
+  if (interceptor.taken.length > 0 && shape.kind !== 'self') {
+    console.log(`volley worker ${process.env.VOLLEY_WORKER_ID}: the app module listens itself; its export is not used`);
+    shape = { kind: 'self' };
+  }
   // prom-client is loaded only by workers that keep metrics (see lazy-require.ts for why).
   const metrics = config.metrics
     ? new (await import('./worker-metrics.js')).WorkerMetrics({ busDropped: () => bus.dropped })
     : undefined;
-  const server = new Server(listenersOf(config), {
-    ...config.server,
-    shutdownTimeout: config.shutdownTimeout,
-    ...(metrics ? { observer: metrics } : {}),
-  });
+  const served = await serve(shape, config, interceptor, metrics);
+  const fastifyClose: StopHook[] =
+    shape.kind === 'server' && shape.close ? [{ what: `${shape.what} close()`, run: shape.close }] : [];
 
   let stopping = false;
   const stop = (timeoutMs: number) => {
@@ -68,15 +73,26 @@ async function main(channel: PrimaryChannel): Promise<void> {
     stopping = true;
     const force = setTimeout(() => process.exit(0), timeoutMs + 500);
     force.unref();
-    server.stopGraceful(timeoutMs).finally(() => process.exit(0));
+    const started = Date.now();
+    // The app's SIGTERM listeners as they are now (it may add them late, in a listen callback).
+    const hooks = [
+      ...exportedStopHooks(loaded.exports),
+      ...fastifyClose,
+      ...appSignalHooks([...signalListenersBefore, onSigterm]),
+    ];
+    served
+      .drain(timeoutMs)
+      .then(() => runStopHooks(hooks, timeoutMs - (Date.now() - started)))
+      .finally(() => process.exit(0));
   };
+  const onSigterm = () => stop(channel.connected ? config.shutdownTimeout : ORPHAN_DRAIN_MS);
 
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   channel.onPing((seq) => {
     const lagMs = Number.isFinite(lag.mean) ? lag.mean / 1e6 : 0;
     lag.reset();
-    channel.send({ volley: 'pong', seq, lagMs, rssBytes: process.memoryUsage.rss(), requests: server.requestCount });
+    channel.send({ volley: 'pong', seq, lagMs, rssBytes: process.memoryUsage.rss(), requests: served.requestCount() });
   });
   channel.onMetrics((seq) => {
     (metrics?.registry.getMetricsAsJSON() ?? Promise.resolve([])).then(
@@ -87,15 +103,62 @@ async function main(channel: PrimaryChannel): Promise<void> {
   channel.onDrain(stop);
   // The primary is gone (crashed or killed): drain quickly and leave no orphan behind.
   channel.onDisconnect(() => stop(ORPHAN_DRAIN_MS));
-  process.on('SIGTERM', () => stop(channel.connected ? config.shutdownTimeout : ORPHAN_DRAIN_MS));
+  process.on('SIGTERM', onSigterm);
   // Ctrl-C reaches the whole process group; the primary decides how workers stop.
   process.on('SIGINT', () => undefined);
 
-  const serving = server.serve(app);
-  serving.catch(() => undefined);
-  await Promise.race([server.ready(), serving]);
+  await served.ready;
   channel.send({ volley: 'ready', pid: process.pid });
-  await serving;
+  await served.done;
+}
+
+/** Serves the app as its shape needs: with Volley's Server, or on the app's own server. */
+async function serve(
+  shape: AppShape,
+  config: WorkerConfig,
+  interceptor: ListenInterceptor,
+  observer: RequestObserver | undefined,
+): Promise<Served> {
+  const id = process.env.VOLLEY_WORKER_ID;
+  switch (shape.kind) {
+    case 'volley':
+      return serveWithVolley(shape.app, config, observer);
+    case 'listener':
+      return serveWithVolley(new ListenerApp(shape.listener), config, observer);
+    case 'fetch': {
+      // @hono/node-server's adapter: it streams both bodies and aborts the Request's signal when
+      // the client goes away (measured against a hand-written one in docs/benchmarks.md).
+      const { getRequestListener } = await import('@hono/node-server');
+      return serveWithVolley(new ListenerApp(getRequestListener(shape.fetch)), config, observer);
+    }
+    case 'server':
+    case 'self': {
+      const own = shape.kind === 'server' ? `its ${shape.what} server` : 'the server it started itself';
+      if (config.protocol?.tls || config.protocol?.http2) {
+        console.log(`volley worker ${id}: the app serves on ${own}: --tls-cert, --tls-key and --http2 do not apply`);
+      }
+      const first = new Promise<AppServer>((resolve) => {
+        interceptor.onTaken((taken) => resolve(new AppServer(taken.server, observer)));
+      });
+      if (shape.kind === 'server') {
+        await shape.ready?.();
+        // Through the interceptor, which gives it the slot's first socket.
+        const label = config.listeners[0]!.label;
+        shape.server.listen(
+          label.startsWith('unix:') ? label.slice(5) : Number(label.slice(label.lastIndexOf(':') + 1)),
+        );
+      }
+      const appServer = await (interceptor.taken[0]
+        ? Promise.resolve(new AppServer(interceptor.taken[0].server, observer))
+        : first);
+      return {
+        ready: Promise.resolve(),
+        done: new Promise<void>((resolve) => appServer.server.once('close', () => resolve())),
+        requestCount: () => appServer.requestCount,
+        drain: (timeoutMs) => appServer.drain(timeoutMs),
+      };
+    }
+  }
 }
 
 /** Runs this process as a `volley serve` worker (worker-entry.js calls it). */
@@ -107,9 +170,12 @@ export function runWorker(): void {
   };
   run().catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    const stack = err instanceof Error ? err.stack : undefined;
-    console.error(`volley worker ${process.env.VOLLEY_WORKER_ID ?? '?'}: ${stack ?? message}`);
-    channel?.send({ volley: 'fatal', message, ...(stack ? { stack } : {}) });
+    // An app module that cannot be served is the user's to fix: its message says what and
+    // where. Anything else is printed whole.
+    const report =
+      err instanceof Error && (err as { code?: string }).code !== 'VOLLEY_ERR_APP_MODULE' ? err.stack : message;
+    console.error(`volley worker ${process.env.VOLLEY_WORKER_ID ?? '?'}: ${report ?? message}`);
+    channel?.send({ volley: 'fatal', message, ...(report ? { stack: report } : {}) });
     // Let stderr and the IPC message flush before exiting.
     setTimeout(() => process.exit(1), 100);
   });

@@ -1,0 +1,70 @@
+/**
+ * An app's own server (one it made, or one it exported that does not listen yet), served by a
+ * worker: Volley did not create it, so its TLS and HTTP/2 are the app's, but the worker still
+ * counts its requests, reports them to the metrics observer, and drains it on stop the way
+ * Volley's own Server does: stop accepting, `Connection: close` on responses still in flight,
+ * idle keep-alive connections closed, the rest destroyed at the timeout.
+ */
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as NetServer, Socket } from 'node:net';
+import { APP_ROUTE } from '../../server/listener-app.js';
+import type { RequestObserver } from '../../server/server.js';
+
+/** How long connections idle when a drain starts get for one last request (as Server does). */
+const IDLE_GRACE_MS = 1000;
+
+export class AppServer {
+  readonly server: NetServer;
+  readonly #sockets = new Set<Socket>();
+  #requests = 0;
+  #draining = false;
+  readonly #busy = new WeakSet<Socket>();
+
+  constructor(server: NetServer, observer?: RequestObserver) {
+    this.server = server;
+    // Listeners added first, so they see connections and requests before the app's own.
+    server.prependListener('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+    server.prependListener('secureConnection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.#requests++;
+      const socket = req.socket;
+      this.#busy.add(socket);
+      if (this.#draining) res.shouldKeepAlive = false;
+      const started = observer ? performance.now() : 0;
+      observer?.started();
+      res.once('close', () => {
+        this.#busy.delete(socket);
+        observer?.finished(req.method ?? 'GET', APP_ROUTE, res.statusCode, (performance.now() - started) / 1e3);
+      });
+    });
+  }
+
+  get requestCount(): number {
+    return this.#requests;
+  }
+
+  /** Stops accepting and lets in-flight requests finish; resolves once every connection is closed. */
+  async drain(timeoutMs: number): Promise<void> {
+    this.#draining = true;
+    const closed = new Promise<void>((resolve) =>
+      this.server.listening ? this.server.close(() => resolve()) : resolve(),
+    );
+    const start = Date.now();
+    const idleGrace = Math.min(IDLE_GRACE_MS, timeoutMs / 4);
+    while (this.#sockets.size > 0 && Date.now() - start < timeoutMs) {
+      if (Date.now() - start >= idleGrace) {
+        for (const socket of this.#sockets) if (!this.#busy.has(socket)) socket.destroySoon();
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    (this.server as HttpServer).closeAllConnections?.();
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * `volley serve` serves apps that are not Volley's: an Express request listener, a Hono fetch
+ * app, a CommonJS module exporting a node:http server, and a Fastify app that listens itself.
+ * For each, under --workers 2: both workers answer, a rolling reload under connection-churn load
+ * fails no request, /metrics counts the requests, and a graceful stop lets an in-flight slow
+ * request finish before the app's stop hook runs and the workers exit.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { freshFetch } from '../helpers/http.js';
+import { runLoad } from '../helpers/load.js';
+import { sleep } from '../helpers/net.js';
+import { fixture } from '../helpers/paths.js';
+import { serveFixture } from '../helpers/volley-process.js';
+
+const whoami = (body: string) => String((JSON.parse(body) as { pid: number }).pid);
+
+async function servesEveryGuarantee(app: string, stopHook?: RegExp): Promise<void> {
+  const { volley, port, admin } = await serveFixture({ app: fixture(app), workers: 2, admin: true });
+  try {
+    await volley.ready();
+    const before = new Set(volley.workerPids);
+
+    // Both workers answer (fresh connections, so the kernel spreads them).
+    const spread = await runLoad({
+      port,
+      path: '/whoami',
+      concurrency: 2,
+      maxRequests: 60,
+      maxMs: 10_000,
+      churn: true,
+      key: whoami,
+    });
+    assert.equal(spread.failed, 0, spread.errors.join('; '));
+    assert.equal(spread.byKey.size, 2, `answers from ${[...spread.byKey.keys()].join(', ')}`);
+
+    // A rolling reload under churn load: no request fails, every worker is new afterwards.
+    const reloaded = volley.waitFor(/rolling reload to generation 2 done/, 30_000);
+    const load = runLoad({
+      port,
+      path: '/whoami',
+      concurrency: 8,
+      maxRequests: 100_000,
+      maxMs: 30_000,
+      churn: true,
+      until: reloaded.then(() => sleep(300)),
+      key: whoami,
+    });
+    await sleep(300);
+    volley.signal('SIGHUP');
+    await reloaded;
+    const during = await load;
+    assert.equal(during.failed, 0, `failed during reload: ${during.errors.slice(0, 5).join('; ')}`);
+    assert.ok(during.ok > 50, `only ${during.ok} requests during the reload`);
+    const after = await runLoad({
+      port,
+      path: '/whoami',
+      concurrency: 2,
+      maxRequests: 40,
+      maxMs: 10_000,
+      churn: true,
+      key: whoami,
+    });
+    for (const pid of after.byKey.keys()) assert.ok(!before.has(Number(pid)), `old worker ${pid} still answers`);
+
+    // /metrics counts them, under the route label of an app whose routes Volley does not know.
+    const metrics = await (await freshFetch(`http://127.0.0.1:${admin}/metrics`)).text();
+    const counted = [
+      ...metrics.matchAll(/^volley_http_requests_total\{[^}]*route="<app>"[^}]*worker="\d+"[^}]*\} (\d+)/gm),
+    ];
+    assert.ok(counted.length > 0, `no per-worker request counts in /metrics:\n${metrics.slice(0, 2000)}`);
+    assert.ok(
+      counted.reduce((n, m) => n + Number(m[1]), 0) >= 40,
+      'the new workers counted at least the requests sent to them',
+    );
+
+    // Graceful stop with a slow request in flight: it completes, then the app's hook, then exit 0.
+    const slow = freshFetch(`http://127.0.0.1:${port}/slow?ms=1500`);
+    await sleep(300);
+    volley.signal('SIGTERM');
+    const response = await slow;
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'slow done');
+    assert.equal((await volley.exited).code, 0);
+    if (stopHook) assert.match(volley.output, stopHook);
+  } finally {
+    await volley.dispose();
+  }
+}
+
+test('an Express app (a request listener) gets every volley serve guarantee', () =>
+  servesEveryGuarantee('express-app.mjs'));
+
+test('a Hono app (an object with fetch) gets every volley serve guarantee', () => servesEveryGuarantee('hono-app.ts'));
+
+test('a CommonJS module exporting a node:http server gets every guarantee, and its onStop runs', () =>
+  servesEveryGuarantee('http-server-app.cjs', /onStop in worker 1/));
+
+test('a Fastify app that listens itself on $PORT gets every guarantee, and its onClose runs', () =>
+  servesEveryGuarantee('fastify-self-listen.mjs', /fastify onClose in worker 1/));
