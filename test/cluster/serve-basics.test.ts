@@ -115,3 +115,13 @@ test('bad flags and addresses get a message and exit code 2', async (t) => {
     assert.match(volley.output, message);
   }
 });
+
+test('without --listen, volley serve listens on 0.0.0.0:$PORT, and every worker sees that PORT', async (t) => {
+  const port = await freePort('0.0.0.0');
+  const volley = new VolleyProcess(['serve', fixture('app.ts'), '--workers', '1'], { PORT: String(port) });
+  t.after(() => volley.dispose());
+  await volley.ready();
+  assert.match(volley.output, new RegExp(`with 1 worker\\(s\\) on 0\\.0\\.0\\.0:${port} \\(SO_REUSEPORT`));
+  const response = await freshFetch(`http://127.0.0.1:${port}/whoami`);
+  assert.equal(response.status, 200);
+});
