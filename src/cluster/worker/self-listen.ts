@@ -62,7 +62,7 @@ export class ListenInterceptor {
     return [...this.#taken.values()];
   }
 
-  /** Called at each listen() taken over (the worker is ready once its app listens). */
+  /** Called at each listen() taken over, before the server listens. */
   onTaken(handler: (taken: TakenListen) => void): void {
     this.#onTaken = handler;
   }
@@ -76,7 +76,8 @@ export class ListenInterceptor {
       const callback = args.find((a) => typeof a === 'function') as (() => void) | undefined;
       const taken = { server: this, label: target.label };
       interceptor.#taken.set(target.label, taken);
-      this.once('listening', () => interceptor.#onTaken?.(taken));
+      // Before it listens, so whoever watches the server sees its first connection.
+      interceptor.#onTaken?.(taken);
       // An inherited socket (fd) where the primary made one; under the node:cluster fallback
       // the address itself, which node:cluster then shares with the other workers.
       const address = addressOf(target.label);

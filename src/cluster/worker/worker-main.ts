@@ -12,7 +12,7 @@ import { ListenerApp } from '../../server/listener-app.js';
 import type { RequestObserver } from '../../server/server.js';
 import { WORKER_CONFIG_ENV, type WorkerConfig } from '../protocol.js';
 import { AppServer } from './app-server.js';
-import { type AppShape, appShape } from './app-shape.js';
+import { ACCEPTED_SHAPES, type AppShape, appShape } from './app-shape.js';
 import { loadAppModule } from './load-app.js';
 import { PrimaryChannel } from './primary-channel.js';
 import { installPrimaryChannel } from './primary-rpc.js';
@@ -52,18 +52,21 @@ async function main(channel: PrimaryChannel): Promise<void> {
   installPrimaryChannel(channel);
   bus.useByDefault(() => new PrimaryRelayTransport(channel));
   const signalListenersBefore = process.listeners('SIGTERM');
-
-  const loaded = await loadAppModule(config.app);
-  let shape: AppShape = appShape(loaded);
-  if (interceptor.taken.length > 0 && shape.kind !== 'self') {
-    console.log(`volley worker ${process.env.VOLLEY_WORKER_ID}: the app module listens itself; its export is not used`);
-    shape = { kind: 'self' };
-  }
   // prom-client is loaded only by workers that keep metrics (see lazy-require.ts for why).
   const metrics = config.metrics
     ? new (await import('./worker-metrics.js')).WorkerMetrics({ busDropped: () => bus.dropped })
     : undefined;
-  const served = await serve(shape, config, interceptor, metrics);
+  // An app's own servers, watched from the moment their listen() is taken over.
+  const appServers: AppServer[] = [];
+  interceptor.onTaken((taken) => appServers.push(new AppServer(taken.server, metrics)));
+
+  const loaded = await loadAppModule(config.app);
+  let shape: AppShape = appShape(loaded);
+  if (appServers.length > 0 && shape.kind !== 'self') {
+    console.log(`volley worker ${process.env.VOLLEY_WORKER_ID}: the app module listens itself; its export is not used`);
+    shape = { kind: 'self' };
+  }
+  const served = await serve(shape, config, appServers, metrics);
   const fastifyClose: StopHook[] =
     shape.kind === 'server' && shape.close ? [{ what: `${shape.what} close()`, run: shape.close }] : [];
 
@@ -116,7 +119,7 @@ async function main(channel: PrimaryChannel): Promise<void> {
 async function serve(
   shape: AppShape,
   config: WorkerConfig,
-  interceptor: ListenInterceptor,
+  appServers: AppServer[],
   observer: RequestObserver | undefined,
 ): Promise<Served> {
   const id = process.env.VOLLEY_WORKER_ID;
@@ -126,8 +129,9 @@ async function serve(
     case 'listener':
       return serveWithVolley(new ListenerApp(shape.listener), config, observer);
     case 'fetch': {
-      // @hono/node-server's adapter: it streams both bodies and aborts the Request's signal when
-      // the client goes away (measured against a hand-written one in docs/benchmarks.md).
+      // @hono/node-server's adapter, made for exactly this and tuned by Hono's maintainers: it
+      // streams both bodies and aborts the Request's signal when the client goes away. Loaded
+      // only by workers that serve a fetch app.
       const { getRequestListener } = await import('@hono/node-server');
       return serveWithVolley(new ListenerApp(getRequestListener(shape.fetch)), config, observer);
     }
@@ -137,28 +141,43 @@ async function serve(
       if (config.protocol?.tls || config.protocol?.http2) {
         console.log(`volley worker ${id}: the app serves on ${own}: --tls-cert, --tls-key and --http2 do not apply`);
       }
-      const first = new Promise<AppServer>((resolve) => {
-        interceptor.onTaken((taken) => resolve(new AppServer(taken.server, observer)));
-      });
       if (shape.kind === 'server') {
         await shape.ready?.();
-        // Through the interceptor, which gives it the slot's first socket.
+        // Through the take-over, which gives it the slot's first socket.
         const label = config.listeners[0]!.label;
         shape.server.listen(
           label.startsWith('unix:') ? label.slice(5) : Number(label.slice(label.lastIndexOf(':') + 1)),
         );
       }
-      const appServer = await (interceptor.taken[0]
-        ? Promise.resolve(new AppServer(interceptor.taken[0].server, observer))
-        : first);
-      return {
-        ready: Promise.resolve(),
-        done: new Promise<void>((resolve) => appServer.server.once('close', () => resolve())),
-        requestCount: () => appServer.requestCount,
-        drain: (timeoutMs) => appServer.drain(timeoutMs),
-      };
+      return appServed(appServers, config);
     }
   }
+}
+
+/** The app's own servers as what the worker serves: ready once the first listens (the app may take its time). */
+function appServed(appServers: AppServer[], config: WorkerConfig): Served {
+  const ready = (async () => {
+    const hint = setTimeout(() => {
+      const where = config.listeners.map((l) => l.label).join(', ');
+      console.log(
+        `volley worker ${process.env.VOLLEY_WORKER_ID}: the app exports nothing to serve and has not called listen() ` +
+          `on ${where} (PORT=${process.env.PORT}) yet; export ${ACCEPTED_SHAPES}`,
+      );
+    }, 5000);
+    hint.unref();
+    while (appServers.length === 0) await new Promise((r) => setTimeout(r, 10));
+    clearTimeout(hint);
+    const first = appServers[0]!.server;
+    if (!first.listening) await new Promise<void>((resolve) => first.once('listening', () => resolve()));
+  })();
+  return {
+    ready,
+    done: ready
+      .then(() => Promise.all(appServers.map((a) => new Promise((r) => a.server.once('close', r)))))
+      .then(() => undefined),
+    requestCount: () => appServers.reduce((n, a) => n + a.requestCount, 0),
+    drain: (timeoutMs) => Promise.all(appServers.map((a) => a.drain(timeoutMs))).then(() => undefined),
+  };
 }
 
 /** Runs this process as a `volley serve` worker (worker-entry.js calls it). */
