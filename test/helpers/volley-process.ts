@@ -27,9 +27,10 @@ export class VolleyProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }[] = [];
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [volleyBin, ...args], {
-      cwd: repoRoot,
+  /** `where` runs another copy of the command (an installed package's bin) in another directory. */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, where: { bin?: string; cwd?: string } = {}) {
+    this.child = spawn(process.execPath, [where.bin ?? volleyBin, ...args], {
+      cwd: where.cwd ?? repoRoot,
       env: volleyEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
