@@ -71,6 +71,7 @@ export class Service<R extends RouteTable = RouteTable> {
   // With service hoops, a route's chain (service hoops + the route's handlers) is built
   // once per route; without, the route's own handlers array is the chain.
   readonly #chains = new WeakMap<readonly Handler[], readonly Handler[]>();
+  readonly #stopHooks: (() => unknown)[] = [];
 
   constructor(router: R, options: ServiceOptions = {}) {
     this.router = router;
@@ -91,6 +92,21 @@ export class Service<R extends RouteTable = RouteTable> {
   catcher(catcher: Catcher): this {
     this.#catcher = catcher;
     return this;
+  }
+
+  /**
+   * Runs `hook` when the service stops serving: under `volley serve`, in each worker after its
+   * requests drained and before it exits (stop, reload, recycle, scale-down), within what is
+   * left of --shutdown-timeout. For closing pools and flushing buffers.
+   */
+  onStop(hook: () => unknown): this {
+    this.#stopHooks.push(hook);
+    return this;
+  }
+
+  /** The hooks given to onStop(), in order. */
+  get stopHooks(): readonly (() => unknown)[] {
+    return this.#stopHooks;
   }
 
   /** Compiles the router (done on the first request if not before). */

@@ -98,3 +98,13 @@ test('a CommonJS module exporting a node:http server gets every guarantee, and i
 
 test('a Fastify app that listens itself on $PORT gets every guarantee, and its onClose runs', () =>
   servesEveryGuarantee('fastify-self-listen.mjs', /fastify onClose in worker 1/));
+
+test("a Service's onStop() hooks run in each worker when it stops", async (t) => {
+  const { volley, port } = await serveFixture({ app: fixture('service-stop-app.ts'), workers: 1 });
+  t.after(() => volley.dispose());
+  await volley.ready();
+  assert.equal(await (await freshFetch(`http://127.0.0.1:${port}/`)).text(), 'up');
+  volley.signal('SIGTERM');
+  assert.equal((await volley.exited).code, 0);
+  assert.match(volley.output, /service onStop in worker 1/);
+});

@@ -67,8 +67,12 @@ async function main(channel: PrimaryChannel): Promise<void> {
     shape = { kind: 'self' };
   }
   const served = await serve(shape, config, appServers, metrics);
-  const fastifyClose: StopHook[] =
-    shape.kind === 'server' && shape.close ? [{ what: `${shape.what} close()`, run: shape.close }] : [];
+  const shapeHooks: StopHook[] =
+    shape.kind === 'server' && shape.close
+      ? [{ what: `${shape.what} close()`, run: shape.close }]
+      : shape.kind === 'volley' && 'stopHooks' in shape.app
+        ? shape.app.stopHooks.map((run) => ({ what: 'a Service onStop() hook', run }))
+        : [];
 
   let stopping = false;
   const stop = (timeoutMs: number) => {
@@ -80,7 +84,7 @@ async function main(channel: PrimaryChannel): Promise<void> {
     // The app's SIGTERM listeners as they are now (it may add them late, in a listen callback).
     const hooks = [
       ...exportedStopHooks(loaded.exports),
-      ...fastifyClose,
+      ...shapeHooks,
       ...appSignalHooks([...signalListenersBefore, onSigterm]),
     ];
     served
