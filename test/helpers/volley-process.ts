@@ -27,9 +27,14 @@ export class VolleyProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }[] = [];
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [volleyBin, ...args], {
-      cwd: repoRoot,
+  /** `at` runs another copy of volley (an installed package's bin/volley.js) in another directory. */
+  constructor(
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+    at: { bin: string; cwd: string } = { bin: volleyBin, cwd: repoRoot },
+  ) {
+    this.child = spawn(process.execPath, [at.bin, ...args], {
+      cwd: at.cwd,
       env: volleyEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -16,8 +16,15 @@ function isApp(value: unknown): value is Router | Service {
  */
 export async function loadApp(path: string): Promise<Router | Service> {
   if (TS_EXTENSIONS.test(path)) {
-    const { register } = await import('tsx/esm/api');
-    register();
+    // tsx is an optional peer dependency (docs/serve.md): production apps are mostly .js.
+    const tsx = await import('tsx/esm/api').catch((err: unknown) => {
+      throw new AppModuleError(
+        `${path} is TypeScript, which volley serve loads through tsx, and tsx is not installed: ` +
+          'npm install tsx (or compile the app to .js)',
+        err,
+      );
+    });
+    tsx.register();
   }
   let mod: { default?: unknown };
   try {
