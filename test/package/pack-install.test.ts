@@ -70,8 +70,8 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   return { stdout: result.stdout, output };
 }
 
-/** A fresh `npm init -y` project with `tarball` installed in it; returns its directory and npm's output. */
-function installInFreshProject(root: string, name: string, tarball: string, path: string) {
+/** A fresh `npm init -y` project with `tarball` (and `extra` packages) installed; returns its directory and npm's output. */
+function installInFreshProject(root: string, name: string, tarball: string, path: string, extra: string[] = []) {
   const project = join(root, name);
   mkdirSync(project);
   const env = npmEnv(path);
@@ -80,12 +80,50 @@ function installInFreshProject(root: string, name: string, tarball: string, path
   // --foreground-scripts: npm shows an install script's output (the addon's message) only with it.
   const { output } = run(
     'npm',
-    ['install', '--prefer-offline', '--foreground-scripts', '--no-audit', '--no-fund', tarball],
+    ['install', '--prefer-offline', '--foreground-scripts', '--no-audit', '--no-fund', tarball, ...extra],
     project,
     env,
   );
   writeFileSync(join(project, 'app.mjs'), APP);
   return { project, output };
+}
+
+/** The version of a package in the checkout's node_modules: the one npm's cache has. */
+const checkoutVersion = (name: string): string =>
+  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
+
+// A consumer's TypeScript: strict, no skipLibCheck, so volley's .d.ts and every type they
+// import (ws, ioredis) must resolve; the WebSocket handler's `data` must not be implicitly any.
+const CONSUMER_TS = `import { Router, Service, StatusError, wsRoute } from 'volley';
+
+const chat = wsRoute('chat', (ws) => {
+  ws.on('message', (data, isBinary) => {
+    ws.send(isBinary ? 'binary' : data.toString());
+  });
+});
+export const service: Service = new Service(new Router('api').get(() => ({ ok: true })).push(chat));
+export const notFound: StatusError = StatusError.notFound();
+`;
+
+function typeCheckConsumer(project: string, moduleResolution: 'node16' | 'bundler'): void {
+  const compilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+    module: moduleResolution === 'node16' ? 'node16' : 'esnext',
+    moduleResolution,
+    target: 'es2022',
+    types: ['node'],
+  };
+  const config = `tsconfig.${moduleResolution}.json`;
+  writeFileSync(join(project, config), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
+  run(
+    process.execPath,
+    [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config],
+    project,
+    process.env,
+  );
 }
 
 async function serve(project: string): Promise<{ log: string; body: string }> {
@@ -164,12 +202,30 @@ describe('the npm package, installed without a C compiler', { skip, timeout: 600
   });
 
   test('with the prebuilds: nothing is compiled, and volley serve runs in SO_REUSEPORT mode', async () => {
-    const { project } = installInFreshProject(root, 'with-prebuilds', tarball, path);
+    const consumerTools = [
+      `typescript@${checkoutVersion('typescript')}`,
+      `@types/node@${checkoutVersion('@types/node')}`,
+    ];
+    const { project } = installInFreshProject(root, 'with-prebuilds', tarball, path, consumerTools);
     assert.ok(!existsSync(join(project, 'node_modules', 'volley', 'build')), 'no build/ in the installed package');
     const { log, body } = await serve(project);
     assert.equal(body, 'hello from the package');
     assert.match(log, /serving \S*app\.mjs with 2 worker\(s\) on 127\.0\.0\.1:\d+ \(SO_REUSEPORT/);
     assert.doesNotMatch(log, /falling back to node:cluster/);
+
+    // The same install, as a TypeScript consumer's project (type: module) sees it.
+    run('npm', ['pkg', 'set', 'type=module'], project, npmEnv(path));
+    writeFileSync(join(project, 'consumer.ts'), CONSUMER_TS);
+    typeCheckConsumer(project, 'node16');
+    typeCheckConsumer(project, 'bundler');
+    // require(esm) of the bundle (Node >= 20.19 and >= 22.12) and import, from the installed package.
+    const cjs = run(
+      process.execPath,
+      ['-e', "process.stdout.write(typeof require('volley').Router)"],
+      project,
+      process.env,
+    );
+    assert.equal(cjs.stdout, 'function');
   });
 
   test('without prebuilds: the install succeeds, and volley serve says the addon is missing and still serves', async () => {
