@@ -201,6 +201,17 @@ describe('the npm package, installed without a C compiler', { skip, timeout: 600
     assert.equal(header.readUInt16LE(18), 0xb7, 'e_machine EM_AARCH64');
   });
 
+  test('the musl prebuild links against musl, not glibc', (t) => {
+    const file = join(unpacked, 'package', 'prebuilds', `linux-${process.arch}`, 'volley.musl.node');
+    if (!existsSync(file))
+      return t.skip(`no linux-${process.arch} musl prebuild (musl-tools was missing at \`npm run prebuild\`)`);
+    const readelf = spawnSync('readelf', ['-d', file], { encoding: 'utf8' });
+    if (readelf.status !== 0) return t.skip('readelf (binutils) is not installed');
+    const needed = [...readelf.stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+    // musl's loader provides libc.so itself; glibc's libc.so.6 does not exist on Alpine.
+    assert.deepEqual(needed, ['libc.so']);
+  });
+
   test('with the prebuilds: nothing is compiled, and volley serve runs in SO_REUSEPORT mode', async () => {
     const consumerTools = [
       `typescript@${checkoutVersion('typescript')}`,
