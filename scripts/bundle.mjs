@@ -14,6 +14,8 @@ import { build } from 'esbuild';
 
 // The npm package has no src/, so a map there would send stack traces to files that are not in
 // it: `npm pack`/`npm publish` (npm_command, set for their prepare script) bundle without one.
+// That is why package.json's prepare runs tsc and this script itself: through `npm run build`,
+// the nested npm would set npm_command to run-script.
 const forPackage = ['pack', 'publish'].includes(process.env.npm_command ?? '');
 if (forPackage) rmSync('dist/volley.js.map', { force: true });
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run prebuild` (and `prepack`): builds the prebuilt addons that the npm package ships in
+// `npm run prebuilds` (and `prepack`; not named `prebuild`, which npm would run before every
+// `npm run build` as its pre-script): builds the prebuilt addons that the npm package ships in
 // prebuilds/<platform>-<arch>/volley.<libc>.node, with prebuildify, for every target whose
 // compiler this machine has (Debian: gcc, musl-tools, gcc-aarch64-linux-gnu). node-gyp-build
 // picks one at run time (src/native/addon-path.ts), so an install needs no compiler.

@@ -5,7 +5,7 @@
 // - with prebuilds/ removed from the tarball: the install still succeeds, and serve says the
 //   addon is missing and how to get it, and serves in the node:cluster fallback.
 // Slow (two npm installs, from npm's cache where it can), so one install per scenario. Skipped
-// when prebuilds/ has not been built (`npm run prebuild`; .ci/run does it before the tests).
+// when prebuilds/ has not been built (`npm run prebuilds`; .ci/run does it before the tests).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
@@ -30,7 +30,7 @@ const skip =
   process.platform !== 'linux'
     ? 'prebuilds are for Linux only'
     : !existsSync(prebuildDir)
-      ? `${prebuildDir} was not built: run \`npm run prebuild\` first`
+      ? `${prebuildDir} was not built: run \`npm run prebuilds\` first`
       : false;
 
 const APP =
@@ -192,7 +192,7 @@ describe('the npm package, installed without a C compiler', { skip, timeout: 600
   test('the arm64 prebuild is an AArch64 ELF shared object', (t) => {
     const file = join(unpacked, 'package', 'prebuilds', 'linux-arm64', 'volley.glibc.node');
     if (!existsSync(file))
-      return t.skip('no linux-arm64 prebuild (gcc-aarch64-linux-gnu was missing at `npm run prebuild`)');
+      return t.skip('no linux-arm64 prebuild (gcc-aarch64-linux-gnu was missing at `npm run prebuilds`)');
     const header = readFileSync(file).subarray(0, 20);
     assert.deepEqual([...header.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], 'ELF magic');
     assert.equal(header[4], 2, 'ELFCLASS64');
@@ -204,7 +204,7 @@ describe('the npm package, installed without a C compiler', { skip, timeout: 600
   test('the musl prebuild links against musl, not glibc', (t) => {
     const file = join(unpacked, 'package', 'prebuilds', `linux-${process.arch}`, 'volley.musl.node');
     if (!existsSync(file))
-      return t.skip(`no linux-${process.arch} musl prebuild (musl-tools was missing at \`npm run prebuild\`)`);
+      return t.skip(`no linux-${process.arch} musl prebuild (musl-tools was missing at \`npm run prebuilds\`)`);
     const readelf = spawnSync('readelf', ['-d', file], { encoding: 'utf8' });
     if (readelf.status !== 0) return t.skip('readelf (binutils) is not installed');
     const needed = [...readelf.stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
