@@ -9,8 +9,15 @@
 // request. As one module that cost is gone, and importing Volley takes ~40 ms less (worker
 // start, restarts, rolling reloads). The bundle is the code tsc emitted, only concatenated,
 // so the unit tests (which import dist/src) test the same code.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// The npm package has no src/, so a map there would send stack traces to files that are not in
+// it: `npm pack`/`npm publish` (npm_command, set for their prepare script) bundle without one.
+// That is why package.json's prepare runs tsc and this script itself: through `npm run build`,
+// the nested npm would set npm_command to run-script.
+const forPackage = ['pack', 'publish'].includes(process.env.npm_command ?? '');
+if (forPackage) rmSync('dist/volley.js.map', { force: true });
 
 const started = performance.now();
 await build({
@@ -23,7 +30,7 @@ await build({
   // Dependencies stay packages of their own, resolved from node_modules at run time.
   packages: 'external',
   // esbuild follows tsc's source maps, so stack traces (with --enable-source-maps) name src/*.ts.
-  sourcemap: 'linked',
+  sourcemap: forPackage ? false : 'linked',
   logLevel: 'warning',
 });
 // worker-process.ts forks './worker-entry.js' next to the module it is in: here, dist/volley.js.

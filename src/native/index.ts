@@ -2,13 +2,12 @@
  * Loads the N-API addon built from native/reuseport.c. The addon is the only way to get
  * a listening SO_REUSEPORT socket that nobody accepts on (see DESIGN.md); without it
  * the supervisor falls back to node:cluster, so loading it is lazy and its failure is
- * reported with what to install.
+ * reported with what to install. The package ships prebuilds (prebuilds/, scripts/prebuild.mjs);
+ * where none fits, `npm install` tries to compile it and, failing that, installs without it.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NativeAddonError } from '../errors.js';
+import { addonPath } from './addon-path.js';
 
 export interface OpenListenerOptions {
   /** Numeric IPv4 or IPv6 address (resolve names first). */
@@ -47,19 +46,6 @@ export interface NativeAddon {
   sendMany(fds: Int32Array, data: Buffer, results: Int32Array): void;
 }
 
-const ADDON_RELATIVE = join('native', 'build', 'Release', 'volley_native.node');
-
-/** Walks up from this file (src/native or dist/src/native) to the package root. */
-function addonPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, ADDON_RELATIVE);
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error(`${ADDON_RELATIVE} was not found above ${fileURLToPath(import.meta.url)}`);
-}
-
 let cached: NativeAddon | undefined;
 let loadError: unknown;
 
@@ -75,21 +61,47 @@ export function native(): NativeAddon {
       loadError = err;
     }
   }
-  const reason = loadError instanceof Error ? loadError.message : String(loadError);
-  throw new NativeAddonError(
-    `Volley's native addon (native/build/Release/volley_native.node) is not available: ${reason}\n` +
-      'It is built by node-gyp at `npm install` and needs a C compiler (gcc or clang), python3 and make\n' +
-      '(Debian/Ubuntu: apt-get install build-essential python3). Rebuild it with: npm rebuild volley\n' +
-      '(or, in a checkout, `node scripts/build-addon.mjs`).',
-    loadError,
+  throw new NativeAddonError(`${addonMissing(loadError)}.\n${HOW_TO_BUILD}`, loadError);
+}
+
+/** How to get the addon where no prebuild fits; said by the error and by `volley serve`'s fallback. */
+export const HOW_TO_BUILD =
+  'To build it, install a C compiler, python3 and make (Debian/Ubuntu: apt-get install build-essential python3; ' +
+  'Alpine: apk add build-base python3), then run: npm rebuild volley (in a checkout: node scripts/build-addon.mjs)';
+
+/** One line: the addon is missing, for which platform, and the loader's own first line. */
+function addonMissing(loadError: unknown): string {
+  const reason = (loadError instanceof Error ? loadError.message : String(loadError)).trim().split('\n')[0];
+  return (
+    `Volley's native addon is not installed: no prebuilt binary loads on ${platformTag()} ` +
+    `and none was compiled at install (${reason})`
   );
+}
+
+/** linux-x64-glibc and the like: what a prebuild is chosen by. */
+function platformTag(): string {
+  if (process.platform !== 'linux') return `${process.platform}-${process.arch}`;
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return `linux-${process.arch}-${header?.glibcVersionRuntime ? 'glibc' : 'musl'}`;
+}
+
+/**
+ * Why SO_REUSEPORT balancing is not available here, or undefined when it is: the addon is
+ * missing (it can be built), or the platform's SO_REUSEPORT does not balance (nothing to do).
+ * `message` is one line, for the supervisor's log.
+ */
+export function reusePortUnavailable(): { reason: 'addon-missing' | 'platform'; message: string } | undefined {
+  let addon: NativeAddon;
+  try {
+    addon = native();
+  } catch {
+    return { reason: 'addon-missing', message: `${addonMissing(loadError)}. ${HOW_TO_BUILD}` };
+  }
+  if (addon.isSupported()) return undefined;
+  return { reason: 'platform', message: `SO_REUSEPORT does not balance connections on ${process.platform}` };
 }
 
 /** True when SO_REUSEPORT balancing is usable here (Linux with the addon built). */
 export function reusePortSupported(): boolean {
-  try {
-    return native().isSupported();
-  } catch {
-    return false;
-  }
+  return reusePortUnavailable() === undefined;
 }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { addonPath } from '../../src/native/addon-path.js';
 import { native } from '../../src/native/index.js';
 
 /** The repository root: the first directory above this file with a package.json (works from dist/ and src). */
@@ -29,7 +30,7 @@ function repoRoot(): string {
 
 const ROOT = repoRoot();
 const FIXTURES = join(ROOT, 'test', 'native', 'fixtures');
-const ADDON = join(ROOT, 'native', 'build', 'Release', 'volley_native.node');
+const ADDON = addonPath();
 const LINUX = process.platform === 'linux';
 const HOST = '127.0.0.1';
 

@@ -21,10 +21,17 @@ export interface LoadedModule {
  */
 export async function loadAppModule(path: string): Promise<LoadedModule> {
   if (TS_EXTENSIONS.test(path)) {
+    // tsx is a dependency, so TypeScript works out of the box; a pruned install gets told what to do.
     const [{ register: registerEsm }, { register: registerCjs }] = await Promise.all([
       import('tsx/esm/api'),
       import('tsx/cjs/api'),
-    ]);
+    ]).catch((err: unknown) => {
+      throw new AppModuleError(
+        `${path} is TypeScript, which volley serve loads through tsx, and tsx cannot be loaded: ` +
+          'npm install tsx (or compile the app to .js)',
+        err,
+      );
+    });
     registerEsm();
     registerCjs();
   }
