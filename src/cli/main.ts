@@ -44,6 +44,7 @@ serve options:
   --tls-key PATH           ... and this private key
   --tls-ca PATH            extra CA certificates (chain)
   --http2                  HTTP/2 over TLS (ALPN), HTTP/1.1 still accepted
+  --join-port              share a TCP port another process listens on (else refused)
 
 The admin address of the control commands defaults to $VOLLEY_ADMIN; the token to $VOLLEY_ADMIN_TOKEN.
 `;

@@ -29,6 +29,7 @@ const FLAGS = {
   'tls-key': { type: 'string' },
   'tls-ca': { type: 'string' },
   http2: { type: 'boolean' },
+  'join-port': { type: 'boolean' },
 } as const;
 
 function integer(flag: string, value: string | undefined): number | undefined {
@@ -83,6 +84,7 @@ export function parseServeOptions(args: string[]): ServeOptions {
     };
   }
   if (values.http2) options.http2 = true;
+  if (values['join-port']) options.joinPort = true;
   if (values.admin !== undefined) options.admin = values.admin;
   if (values['admin-token'] !== undefined) options.adminToken = values['admin-token'];
   return options;

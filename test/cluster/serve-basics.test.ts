@@ -82,7 +82,7 @@ test('an app module without a default export is refused with a clear message', a
   assert.match(volley.output, /must default-export a Router or a Service/);
 });
 
-test('a port in use fails fast, naming the address', async (t) => {
+test('a port in use fails fast, naming the address and the pid holding it', async (t) => {
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => blocker.close(() => r())));
@@ -91,7 +91,7 @@ test('a port in use fails fast, naming the address', async (t) => {
   t.after(() => volley.dispose());
   const { code } = await volley.exited;
   assert.notEqual(code, 0);
-  assert.match(volley.output, new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
+  assert.match(volley.output, new RegExp(`127\\.0\\.0\\.1:${port} is already in use by pid ${process.pid} `));
   assert.equal(volley.workerPids.size, 0, 'no worker may be started when the port is taken');
 });
 

@@ -39,6 +39,11 @@ export interface SupervisorOptions {
   tls?: { cert: string; key: string; ca?: string };
   /** HTTP/2 over TLS (ALPN), HTTP/1.1 still accepted. Needs `tls`. */
   http2?: boolean;
+  /**
+   * Share TCP ports that another socket (another `volley serve`) already listens on, joining its
+   * SO_REUSEPORT group. Default false: such a port is refused at start.
+   */
+  joinPort?: boolean;
   /** Services the primary hosts for its workers, called with `callPrimary(name, op, args)`. */
   services?: Record<string, PrimaryService>;
 }
@@ -64,6 +69,7 @@ export interface ResolvedSupervisorOptions {
   metrics: boolean;
   tls: { cert: string; key: string; ca?: string } | undefined;
   http2: boolean;
+  joinPort: boolean;
 }
 
 function count(flag: string, value: number | undefined, min: number, fallback: number): number;
@@ -123,5 +129,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     metrics: options.metrics ?? false,
     tls: options.tls,
     http2: options.http2 ?? false,
+    joinPort: options.joinPort ?? false,
   };
 }

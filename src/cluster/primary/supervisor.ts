@@ -101,7 +101,8 @@ export class Supervisor {
     this.#services = new PrimaryServices(options.services);
     this.#openSockets =
       collaborators.sockets ??
-      ((listen, log) => openListenSockets(listen, { cpuSteering: this.options.cpuAffinity, log }));
+      ((listen, log) =>
+        openListenSockets(listen, { cpuSteering: this.options.cpuAffinity, joinPort: this.options.joinPort, log }));
     this.#spawnWorker = collaborators.spawnWorker ?? processSpawner(this.log);
     this.#pinWorker = collaborators.pin ?? pinToCpu;
     this.#newBackoff = collaborators.backoff ?? (() => new Backoff());
