@@ -27,9 +27,10 @@ export class VolleyProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }[] = [];
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+  /** `cwd` defaults to the repository's root (a config file test runs in its own directory). */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string = repoRoot) {
     this.child = spawn(process.execPath, [volleyBin, ...args], {
-      cwd: repoRoot,
+      cwd,
       env: volleyEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

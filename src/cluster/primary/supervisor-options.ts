@@ -7,11 +7,37 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../../errors.js';
-import { parseAddress } from '../../server/address.js';
+import { type ListenAddress, parseAddress } from '../../server/address.js';
 import { loadTls } from '../../server/tls.js';
 import { usableCpuCount } from './cpus.js';
 import { StartupError } from './errors.js';
 import type { LogFormat } from './log-sink.js';
+import { hostsOverlap } from './port-owner.js';
+
+/**
+ * Two --listen addresses that name the same socket (the same one twice, or a wildcard and an
+ * address of the same port) are refused: our groups would join each other (SO_REUSEPORT) and
+ * the port guard would see our own sockets as another server.
+ */
+function checkDistinct(addresses: ListenAddress[]): void {
+  for (let i = 0; i < addresses.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = addresses[i]!;
+      const b = addresses[j]!;
+      const same =
+        a.kind === 'unix'
+          ? b.kind === 'unix' && resolvePath(a.path) === resolvePath(b.path)
+          : b.kind === 'tcp' && a.port !== 0 && a.port === b.port && hostsOverlap(a.host, b.host);
+      if (same) {
+        throw new UsageError(
+          a.text === b.text
+            ? `--listen ${a.text} is given twice`
+            : `--listen ${a.text} overlaps --listen ${b.text} (the same port on the same or every address)`,
+        );
+      }
+    }
+  }
+}
 
 export interface SupervisorOptions {
   /** Path of the app module (default export: Router or Service). */
@@ -89,7 +115,7 @@ function count(flag: string, value: number | undefined, min: number, fallback?: 
 export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
   if (!existsSync(options.app)) throw new UsageError(`app module not found: ${options.app}`);
   const listen = options.listen?.length ? options.listen : [`0.0.0.0:${process.env.PORT || 7878}`];
-  for (const text of listen) parseAddress(text, '--listen');
+  checkDistinct(listen.map((text) => parseAddress(text, '--listen')));
   const workers = options.workers === undefined || options.workers === 'auto' ? usableCpuCount() : options.workers;
   if (!Number.isInteger(workers) || workers < 1 || workers > 1024) {
     throw new UsageError(`--workers must be an integer from 1 to 1024 or 'auto', got ${workers}`);
