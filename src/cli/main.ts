@@ -89,13 +89,16 @@ function help(command: string | undefined): number {
   if (command === undefined) console.log(mainUsage());
   else if (command === 'serve') console.log(serveUsage());
   else if (CONTROL_USAGE[command]) console.log(CONTROL_USAGE[command]);
-  else if (command === 'top' || command === 'cert') console.log(mainUsage());
   else throw new UsageError(`volley help: no command '${command}' (commands: ${COMMANDS.join(', ')})`);
   return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // top and cert parse their own flags; --help is answered here for them.
+  if ((command === 'top' || command === 'cert') && (rest.includes('--help') || rest.includes('-h'))) {
+    return help(command);
+  }
   switch (command) {
     case 'serve':
       return serveCommand(rest);

@@ -67,4 +67,6 @@ export const CONTROL_USAGE: Record<string, string> = {
   reload: 'Usage: volley reload [--admin ADDR] [--admin-token T]\n  rolling reload: new workers load the app anew',
   stop: 'Usage: volley stop [--admin ADDR] [--admin-token T]\n  graceful stop',
   scale: 'Usage: volley scale N [--admin ADDR] [--admin-token T]\n  change the number of workers to N (1 or more)',
+  top: 'Usage: volley top [--admin ADDR] [--admin-token T] [--interval MS]\n  live view of the workers (q to quit; --interval default 1000)',
+  cert: 'Usage: volley cert [--out DIR] [--host NAME]... [--days N] [--force]\n  write a self-signed localhost certificate for development',
 };

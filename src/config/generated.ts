@@ -53,7 +53,6 @@ export function configJsonSchema(): Record<string, unknown> {
   }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: 'https://volley.dev/volley.schema.json',
     title: 'volley serve configuration (volley.config.json)',
     type: 'object',
     additionalProperties: false,

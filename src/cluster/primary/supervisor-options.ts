@@ -4,6 +4,7 @@
  * SupervisorOptions (cli/serve-options.ts) and leaves every rule about values to this file.
  */
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../../errors.js';
@@ -14,9 +15,14 @@ import { StartupError } from './errors.js';
 import type { LogFormat } from './log-sink.js';
 import { hostsOverlap } from './port-owner.js';
 
+/** IPv4 with IPv4, IPv6 with IPv6 (`0.0.0.0:80` and `[::]:80` together serve both families). */
+function sameFamily(a: string, b: string): boolean {
+  return isIP(a) === isIP(b);
+}
+
 /**
  * Two --listen addresses that name the same socket (the same one twice, or a wildcard and an
- * address of the same port) are refused: our groups would join each other (SO_REUSEPORT) and
+ * address of the same port and family) are refused: our groups would join each other (SO_REUSEPORT) and
  * the port guard would see our own sockets as another server.
  */
 function checkDistinct(addresses: ListenAddress[]): void {
@@ -27,7 +33,11 @@ function checkDistinct(addresses: ListenAddress[]): void {
       const same =
         a.kind === 'unix'
           ? b.kind === 'unix' && resolvePath(a.path) === resolvePath(b.path)
-          : b.kind === 'tcp' && a.port !== 0 && a.port === b.port && hostsOverlap(a.host, b.host);
+          : b.kind === 'tcp' &&
+            a.port !== 0 &&
+            a.port === b.port &&
+            sameFamily(a.host, b.host) &&
+            hostsOverlap(a.host, b.host);
       if (same) {
         throw new UsageError(
           a.text === b.text
