@@ -101,7 +101,7 @@ test('volley help, volley help serve, volley serve --help and volley status --he
     t.after(() => volley.dispose());
     const { code } = await volley.exited;
     assert.equal(code, 0, `${args.join(' ')}: ${volley.output}`);
-    assert.match(volley.output, args.includes('serve') ? /Usage: volley serve .*\n[^]*--join-port/ : /Usage:/);
+    assert.match(volley.output, args.includes('serve') ? /Usage: volley serve [\s\S]*--join-port/ : /Usage:/);
   }
 });
 
