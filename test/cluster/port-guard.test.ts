@@ -15,7 +15,10 @@ test('a second volley serve on the same port is refused; the first keeps every c
   t.after(() => second.dispose());
   const { code } = await second.exited;
   assert.notEqual(code, 0);
-  assert.match(second.output, new RegExp(`127\\.0\\.0\\.1:${port} is already in use by pid ${first.pid} \\(node\\)`));
+  assert.match(
+    second.output,
+    new RegExp(`127\\.0\\.0\\.1:${port} is already in use by pid ${first.pid} \\(node .*volley\\.js serve `),
+  );
   assert.equal(second.workerPids.size, 0, 'no worker may start');
 
   const alone = await runLoad({

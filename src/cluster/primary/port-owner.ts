@@ -5,6 +5,7 @@
  * /proc does not tell (another OS, another user's processes) just gives no pid.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 
 export interface ProcSocket {
   /** Numeric local address, IPv4 dotted or IPv6 (an IPv4-mapped one is given as IPv4). */
@@ -126,10 +127,16 @@ export function pidsHoldingInodes(inodes: readonly number[]): number[] {
   return pids.sort((a, b) => a - b);
 }
 
-/** `pid 123 (node)`, from /proc/<pid>/comm. */
+/**
+ * `pid 123 (node bin/volley.js serve app.mjs ...)`, from /proc/<pid>/cmdline (the command says
+ * more than /proc/<pid>/comm, which Node 24 sets to its thread's name, "MainThread").
+ */
 export function describePid(pid: number): string {
-  const comm = readProc(`/proc/${pid}/comm`).trim();
-  return comm ? `pid ${pid} (${comm})` : `pid ${pid}`;
+  const [argv0 = '', ...args] = readProc(`/proc/${pid}/cmdline`).split('\0').filter(Boolean);
+  let command = [basename(argv0), ...args].join(' ').trim();
+  if (command.length > 80) command = `${command.slice(0, 77)}...`;
+  if (!command) command = readProc(`/proc/${pid}/comm`).trim();
+  return command ? `pid ${pid} (${command})` : `pid ${pid}`;
 }
 
 function parentPid(pid: number): number | undefined {
