@@ -5,6 +5,8 @@
 
 export * from './bus/index.js';
 export * from './cluster/index.js';
+export { defineConfig } from './config/define-config.js';
+export type { VolleyConfig } from './config/options.js';
 export * from './errors.js';
 export * from './http/index.js';
 export * from './middleware/index.js';

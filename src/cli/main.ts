@@ -4,82 +4,76 @@
  */
 import { parseArgs } from 'node:util';
 import { AddressError, UsageError, VolleyError } from '../errors.js';
-import { serveCluster } from '../serve-cluster.js';
 import { VERSION } from '../version.js';
 import { callAdmin } from './admin-client.js';
 import { certCommand } from './cert.js';
-import { parseServeOptions } from './serve-options.js';
+import { serveCommand } from './serve-command.js';
 import { formatStatusTable } from './status-table.js';
+import { closest, unknownOptionMessage } from './suggest.js';
 import { topCommand } from './top.js';
+import { CONTROL_USAGE, mainUsage, serveUsage } from './usage.js';
 
-const USAGE = `volley ${VERSION}
+const COMMANDS = ['serve', 'status', 'reload', 'stop', 'scale', 'top', 'cert', 'help'];
 
-Usage:
-  volley serve <app-module> [options]   serve an app from N SO_REUSEPORT worker processes
-  volley status [--admin ADDR]          show the workers of a running server
-  volley reload [--admin ADDR]          rolling reload (new workers load the app anew)
-  volley stop   [--admin ADDR]          graceful stop
-  volley scale N [--admin ADDR]         change the number of workers
-  volley top    [--admin ADDR]          live view of the workers (q to quit; --interval MS, default 1000)
-  volley cert   [--out DIR] [--host NAME]... [--days N] [--force]
-                                        write a self-signed localhost certificate for development
+/** Options of `volley serve` that users type at the control commands, and what they meant. */
+const CONTROL_HINTS: Record<string, string> = {
+  w: 'to change the number of workers of a running server: volley scale N',
+  workers: 'to change the number of workers of a running server: volley scale N',
+  listen: 'the control commands reach the server through --admin ADDR (its admin endpoint)',
+};
 
-serve options:
-  --listen ADDR            host:port, [v6]:port or unix:/path (repeatable; default 0.0.0.0:$PORT or 0.0.0.0:7878)
-  --workers N|auto         worker processes (default auto: usable CPUs, cgroup quota and affinity)
-  --admin ADDR             admin endpoint, loopback host:port or unix:/path
-  --admin-token T          bearer token required for POST admin calls
-  --log-format text|json   merged log format (default text)
-  --log-file PATH          write the merged log to PATH instead of stdout (SIGUSR1 reopens it)
-  --log-max-size SIZE      rotate the log file at this size (default 10M)
-  --log-keep N             rotated files kept as PATH.1 ... PATH.N (default 5)
-  --heartbeat-timeout MS   replace a worker whose event loop does not answer (default 10000)
-  --shutdown-timeout MS    how long a draining worker may take (default 30000)
-  --shutdown-delay MS      on SIGTERM keep serving this long while /readyz says 503 (default 0)
-  --max-memory MB          recycle a worker whose RSS passes this
-  --max-requests N         recycle a worker after N requests
-  --max-requests-jitter N  add 0..N to --max-requests per worker
-  --cpu-affinity           pin worker i to CPU i and steer connections by CPU
-  --tls-cert PATH          serve TLS with this certificate (PEM; read again on reload)
-  --tls-key PATH           ... and this private key
-  --tls-ca PATH            extra CA certificates (chain)
-  --http2                  HTTP/2 over TLS (ALPN), HTTP/1.1 still accepted
+const CONTROL_OPTIONS = {
+  admin: { type: 'string' },
+  'admin-token': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-The admin address of the control commands defaults to $VOLLEY_ADMIN; the token to $VOLLEY_ADMIN_TOKEN.
-`;
-
-function integer(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) {
-    throw new UsageError(`--${name} expects an integer >= ${min}, got '${value}'`);
+function parseControl(command: string, args: string[]) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options: CONTROL_OPTIONS });
+  } catch (err) {
+    const option = /'([^']+)'/.exec((err as Error).message)?.[1];
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+      const known = Object.keys(CONTROL_OPTIONS).filter((o) => command === 'status' || o !== 'json');
+      throw new UsageError(unknownOptionMessage(command, option, known, CONTROL_HINTS));
+    }
+    throw err;
   }
-  return Number(value);
+}
+
+/** `volley scale N`'s N: the message names N, the command's argument, not a flag the user never typed. */
+function scaleCount(positionals: string[]): number {
+  const text = positionals[0];
+  if (text === undefined || positionals.length !== 1) throw new UsageError('usage: volley scale N [--admin ADDR]');
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new UsageError(`volley scale N: N is the number of workers, an integer >= 1, got '${text}'`);
+  }
+  return Number(text);
 }
 
 async function control(command: string, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: { admin: { type: 'string' }, 'admin-token': { type: 'string' }, json: { type: 'boolean' } },
-  });
+  const { values, positionals } = parseControl(command, args);
+  if (values.help) {
+    console.log(CONTROL_USAGE[command]);
+    return 0;
+  }
+  // Arguments first: a wrong one is the mistake to report, whether or not an admin address is set.
+  const workers = command === 'scale' ? scaleCount(positionals) : undefined;
+  if (command !== 'scale' && positionals.length > 0) throw new UsageError(`volley ${command} takes no arguments`);
   const admin = values.admin ?? process.env.VOLLEY_ADMIN;
   if (!admin) throw new UsageError(`volley ${command} needs --admin ADDR (or $VOLLEY_ADMIN) of the running server`);
   const token = values['admin-token'] ?? process.env.VOLLEY_ADMIN_TOKEN;
   let reply: Awaited<ReturnType<typeof callAdmin>>;
   if (command === 'status') {
-    if (positionals.length > 0) throw new UsageError('volley status takes no arguments');
     reply = await callAdmin(admin, 'GET', '/status', token);
     if (reply.status === 200) {
       console.log(values.json ? JSON.stringify(reply.body, null, 2) : formatStatusTable(reply.body as never));
       return 0;
     }
   } else if (command === 'scale') {
-    const n = integer('workers', positionals[0], 1);
-    if (n === undefined || positionals.length !== 1) throw new UsageError('usage: volley scale N [--admin ADDR]');
-    reply = await callAdmin(admin, 'POST', `/scale?workers=${n}`, token);
+    reply = await callAdmin(admin, 'POST', `/scale?workers=${workers}`, token);
   } else {
-    if (positionals.length > 0) throw new UsageError(`volley ${command} takes no arguments`);
     reply = await callAdmin(admin, 'POST', `/${command}`, token);
   }
   const body = reply.body as { error?: string; status?: string };
@@ -91,11 +85,23 @@ async function control(command: string, args: string[]): Promise<number> {
   return 0;
 }
 
+function help(command: string | undefined): number {
+  if (command === undefined) console.log(mainUsage());
+  else if (command === 'serve') console.log(serveUsage());
+  else if (CONTROL_USAGE[command]) console.log(CONTROL_USAGE[command]);
+  else throw new UsageError(`volley help: no command '${command}' (commands: ${COMMANDS.join(', ')})`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // top and cert parse their own flags; --help is answered here for them.
+  if ((command === 'top' || command === 'cert') && (rest.includes('--help') || rest.includes('-h'))) {
+    return help(command);
+  }
   switch (command) {
     case 'serve':
-      return serveCluster(parseServeOptions(rest));
+      return serveCommand(rest);
     case 'cert':
       return certCommand(rest);
     case 'status':
@@ -109,14 +115,19 @@ async function main(argv: string[]): Promise<number> {
     case '-v':
       console.log(VERSION);
       return 0;
-    case undefined:
     case 'help':
+      return help(rest[0]);
+    case undefined:
     case '--help':
     case '-h':
-      console.log(USAGE);
+      console.log(mainUsage());
       return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command '${command}' (try volley --help)`);
+    default: {
+      const meant = closest(command, COMMANDS);
+      throw new UsageError(
+        `unknown command '${command}'${meant ? `; did you mean volley ${meant}?` : ''} (try volley --help)`,
+      );
+    }
   }
 }
 

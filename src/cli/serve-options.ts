@@ -1,89 +1,70 @@
 /**
- * `volley serve`'s flags, turned into ServeOptions. This file only parses: it turns strings
- * into numbers, sizes and lists and names the flag when one does not parse. Every rule about
+ * `volley serve`'s flags, parsed by the option table (config/options.ts). This file only
+ * parses: it turns each flag's text into its typed value and names the flag when one does not
+ * parse. Merging with variables and the config file is effective-config.ts; every rule about
  * the values themselves (ranges, which options go together, files that must exist) is checked
  * once, by the supervisor (cluster/primary/supervisor-options.ts), for flags and API alike.
  */
 import { parseArgs } from 'node:util';
-import { parseSize } from '../cluster/primary/rotating-file.js';
-import type { ServeOptions } from '../cluster/primary/run-primary.js';
+import { type OptionSpec, SERVE_OPTIONS } from '../config/options.js';
 import { UsageError } from '../errors.js';
+import { type OptionValue, optionValue } from './option-values.js';
+import { unknownOptionMessage } from './suggest.js';
 
-const FLAGS = {
-  listen: { type: 'string', multiple: true },
-  workers: { type: 'string' },
-  admin: { type: 'string' },
-  'admin-token': { type: 'string' },
-  'log-format': { type: 'string' },
-  'log-file': { type: 'string' },
-  'log-max-size': { type: 'string' },
-  'log-keep': { type: 'string' },
-  'heartbeat-timeout': { type: 'string' },
-  'shutdown-timeout': { type: 'string' },
-  'shutdown-delay': { type: 'string' },
-  'max-memory': { type: 'string' },
-  'max-requests': { type: 'string' },
-  'max-requests-jitter': { type: 'string' },
-  'cpu-affinity': { type: 'boolean' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-  'tls-ca': { type: 'string' },
-  http2: { type: 'boolean' },
-} as const;
-
-function integer(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} expects an integer, got '${value}'`);
-  return Number(value);
+export interface ServeFlags {
+  /** Typed values of the options given as flags (the app module as `app`). */
+  values: Map<string, OptionValue>;
+  config: string | undefined;
+  printConfig: boolean;
+  help: boolean;
 }
 
-/** Parses `volley serve <app-module> [options]` (the words after `serve`). */
-export function parseServeOptions(args: string[]): ServeOptions {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: FLAGS });
-  if (positionals.length !== 1) {
-    throw new UsageError('volley serve needs exactly one app module: volley serve <app-module>');
-  }
-  const options: ServeOptions = { app: positionals[0]!, listen: values.listen ?? [] };
-  if (values.workers !== undefined && values.workers !== 'auto') options.workers = integer('workers', values.workers)!;
-  if (values['log-format'] !== undefined) options.logFormat = values['log-format'] as ServeOptions['logFormat'];
-  if (values['log-file'] !== undefined) options.logFile = values['log-file'];
-  if (values['log-max-size'] !== undefined) {
-    const size = parseSize(values['log-max-size']);
-    if (size === undefined) {
-      throw new UsageError(
-        `--log-max-size expects a size such as 10485760, 512K or 10M, got '${values['log-max-size']}'`,
-      );
+type ParseArgsOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+
+const SPECS = (SERVE_OPTIONS as readonly OptionSpec[]).filter((s) => s.key !== 'app');
+
+const FLAGS: ParseArgsOptions = {
+  ...Object.fromEntries(
+    SPECS.map((s) => [
+      s.flag,
+      { type: s.kind === 'boolean' ? 'boolean' : 'string', ...(s.list ? { multiple: true } : {}) },
+    ]),
+  ),
+  config: { type: 'string' },
+  'print-config': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** Parses `volley serve [<app-module>] [options]` (the words after `serve`). */
+export function parseServeFlags(args: string[]): ServeFlags {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: FLAGS });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const option = /'([^']+)'/.exec((err as Error).message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+      throw new UsageError(unknownOptionMessage('serve', option, Object.keys(FLAGS)));
     }
-    options.logMaxSize = size;
+    throw err;
   }
-  const numbers = {
-    logKeep: 'log-keep',
-    heartbeatTimeout: 'heartbeat-timeout',
-    shutdownTimeout: 'shutdown-timeout',
-    shutdownDelay: 'shutdown-delay',
-    maxMemoryMb: 'max-memory',
-    maxRequests: 'max-requests',
-    maxRequestsJitter: 'max-requests-jitter',
-  } as const;
-  for (const [key, flag] of Object.entries(numbers) as [
-    keyof typeof numbers,
-    (typeof numbers)[keyof typeof numbers],
-  ][]) {
-    const value = integer(flag, values[flag]);
-    if (value !== undefined) options[key] = value;
+  const { values: raw, positionals } = parsed;
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `volley serve takes one app module, got ${positionals.length}: ${positionals.join(' ')} (repeat --listen for more addresses)`,
+    );
   }
-  if (values['cpu-affinity']) options.cpuAffinity = true;
-  const cert = values['tls-cert'];
-  const key = values['tls-key'];
-  if (cert !== undefined || key !== undefined || values['tls-ca'] !== undefined) {
-    options.tls = {
-      cert: cert ?? '',
-      key: key ?? '',
-      ...(values['tls-ca'] !== undefined ? { ca: values['tls-ca'] } : {}),
-    };
+  const values = new Map<string, OptionValue>();
+  if (positionals[0] !== undefined) values.set('app', positionals[0]);
+  for (const spec of SPECS) {
+    const value = raw[spec.flag];
+    if (value === undefined || value === false) continue;
+    values.set(spec.key, optionValue(spec, { from: 'flag' }, value));
   }
-  if (values.http2) options.http2 = true;
-  if (values.admin !== undefined) options.admin = values.admin;
-  if (values['admin-token'] !== undefined) options.adminToken = values['admin-token'];
-  return options;
+  return {
+    values,
+    config: raw.config as string | undefined,
+    printConfig: raw['print-config'] === true,
+    help: raw.help === true,
+  };
 }

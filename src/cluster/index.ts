@@ -1,6 +1,6 @@
 export { type AdminOptions, AdminServer } from './primary/admin-server.js';
 export { cgroupCpuLimit, usableCpuCount } from './primary/cpus.js';
-export { OperationError, StartupError } from './primary/errors.js';
+export { OperationError, PortInUseError, StartupError } from './primary/errors.js';
 export type { ListenSockets } from './primary/listen-sockets.js';
 export type { LogFormat } from './primary/log-sink.js';
 export type { ServeOptions } from './primary/run-primary.js';

@@ -85,7 +85,7 @@ test('an app module without a default export is refused with a clear message', a
   );
 });
 
-test('a port in use fails fast, naming the address', async (t) => {
+test('a port in use fails fast, naming the address and the pid holding it', async (t) => {
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => blocker.close(() => r())));
@@ -94,14 +94,31 @@ test('a port in use fails fast, naming the address', async (t) => {
   t.after(() => volley.dispose());
   const { code } = await volley.exited;
   assert.notEqual(code, 0);
-  assert.match(volley.output, new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
+  assert.match(volley.output, new RegExp(`127\\.0\\.0\\.1:${port} is already in use by pid ${process.pid} `));
   assert.equal(volley.workerPids.size, 0, 'no worker may be started when the port is taken');
+});
+
+test('volley help, volley help serve, volley serve --help and volley status --help print usage', async (t) => {
+  for (const args of [['help'], ['help', 'serve'], ['serve', '--help'], ['status', '--help']]) {
+    const volley = new VolleyProcess(args);
+    t.after(() => volley.dispose());
+    const { code } = await volley.exited;
+    assert.equal(code, 0, `${args.join(' ')}: ${volley.output}`);
+    assert.match(volley.output, args.includes('serve') ? /Usage: volley serve [\s\S]*--join-port/ : /Usage:/);
+  }
 });
 
 test('bad flags and addresses get a message and exit code 2', async (t) => {
   const cases: [string[], RegExp][] = [
     [['serve', fixture('app.ts'), '--workers', 'lots'], /--workers expects an integer/],
-    [['serve', fixture('app.ts'), '--bogus'], /Unknown option '--bogus'/],
+    [['serve', fixture('app.ts'), '--bogus'], /unknown option '--bogus'/],
+    [['serve', fixture('app.ts'), '--worker', '2'], /unknown option '--worker'; did you mean --workers\?/],
+    [
+      ['serve', fixture('app.ts'), '--listen', '127.0.0.1:1', '--listen', '127.0.0.1:1'],
+      /--listen 127\.0\.0\.1:1 is given twice/,
+    ],
+    [['scale', '0', '--admin', '127.0.0.1:1'], /volley scale N: N is the number of workers, an integer >= 1, got '0'/],
+    [['status', '-w', '2'], /volley status has no option '-w': .*volley scale N/],
     [['serve', fixture('app.ts'), '--listen', '127.0.0.1:99999'], /port '99999'/],
     [['serve', fixture('app.ts'), '--log-format', 'xml'], /--log-format expects text or json/],
     [['serve', 'does/not/exist.ts'], /app module not found: does\/not\/exist.ts/],

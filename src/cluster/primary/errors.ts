@@ -13,3 +13,10 @@ export class OperationError extends VolleyError {
     super('VOLLEY_ERR_OPERATION', message, { cause });
   }
 }
+
+/** A TCP listen address another socket already listens on (`volley serve` without --join-port). */
+export class PortInUseError extends VolleyError {
+  constructor(message: string, cause?: unknown) {
+    super('VOLLEY_ERR_PORT_IN_USE', message, { cause });
+  }
+}

@@ -1,8 +1,9 @@
 import { reusePortUnavailable } from '../../native/index.js';
-import { parseAddress } from '../../server/address.js';
+import { parseAddress, resolveHost } from '../../server/address.js';
 import { ClusterSockets } from './cluster-sockets.js';
 import type { ListenSockets } from './listen-sockets.js';
 import type { LogSink } from './log-sink.js';
+import { assertPortFreeNet } from './port-guard.js';
 import { ReusePortSockets } from './reuseport-sockets.js';
 
 /**
@@ -14,16 +15,21 @@ import { ReusePortSockets } from './reuseport-sockets.js';
  */
 export async function openListenSockets(
   listen: string[],
-  options: { cpuSteering: boolean; log: LogSink },
+  options: { cpuSteering: boolean; joinPort?: boolean; log: LogSink },
 ): Promise<ListenSockets> {
   const forced = process.env.VOLLEY_FORCE_CLUSTER === '1';
   const unavailable = forced ? undefined : reusePortUnavailable();
   if (forced || unavailable) {
-    for (const text of listen) parseAddress(text, '--listen');
+    for (const text of listen) {
+      const address = parseAddress(text, '--listen');
+      if (address.kind === 'tcp' && !options.joinPort) {
+        await assertPortFreeNet(await resolveHost(address.host, `--listen ${text}`), address.port);
+      }
+    }
     options.log.event(fallbackMessage(unavailable));
     return new ClusterSockets(listen);
   }
-  return ReusePortSockets.open(listen, { cpuSteering: options.cpuSteering });
+  return ReusePortSockets.open(listen, { cpuSteering: options.cpuSteering, joinPort: options.joinPort ?? false });
 }
 
 /** One log line: why, what happens instead, and (for a missing addon) how to get it. */

@@ -5,6 +5,7 @@ import { isSocketLive, removeSocketFile } from '../../server/unix-listener.js';
 import type { SlotListener } from '../protocol.js';
 import { StartupError } from './errors.js';
 import type { ListenSockets } from './listen-sockets.js';
+import { assertPortFree, checkAlone } from './port-guard.js';
 import { SocketGroup } from './socket-group.js';
 
 /**
@@ -16,20 +17,28 @@ export class ReusePortSockets implements ListenSockets {
   readonly description = 'SO_REUSEPORT, one socket per worker';
   readonly #groups: SocketGroup[];
   readonly #unix: { path: string; fd: number }[];
+  readonly #guard: boolean;
 
-  private constructor(groups: SocketGroup[], unix: { path: string; fd: number }[]) {
+  private constructor(groups: SocketGroup[], unix: { path: string; fd: number }[], guard: boolean) {
     this.#groups = groups;
     this.#unix = unix;
+    this.#guard = guard;
   }
 
   /**
    * Resolves the TCP addresses (their sockets open per slot) and opens the unix ones.
-   * `cpuSteering` pins each connection to the socket of the CPU that received it.
+   * `cpuSteering` pins each connection to the socket of the CPU that received it. Unless
+   * `joinPort`, a TCP address that another socket already listens on is refused here, before
+   * any socket of ours exists (port-guard.ts says why that order makes the check exact).
    */
-  static async open(listen: string[], options: { cpuSteering: boolean }): Promise<ReusePortSockets> {
+  static async open(
+    listen: string[],
+    options: { cpuSteering: boolean; joinPort?: boolean },
+  ): Promise<ReusePortSockets> {
     const groups: SocketGroup[] = [];
     const unix: { path: string; fd: number }[] = [];
-    const sockets = new ReusePortSockets(groups, unix);
+    const guard = !options.joinPort;
+    const sockets = new ReusePortSockets(groups, unix, guard);
     try {
       for (const text of listen) {
         const address = parseAddress(text, '--listen');
@@ -43,6 +52,7 @@ export class ReusePortSockets implements ListenSockets {
           }
         } else {
           const group = new SocketGroup(await resolveHost(address.host, `--listen ${text}`), address.port);
+          if (guard) assertPortFree(group.host, group.port);
           group.useCpuSteering(options.cpuSteering);
           groups.push(group);
         }
@@ -60,12 +70,19 @@ export class ReusePortSockets implements ListenSockets {
 
   open(slot: number): void {
     for (const group of this.#groups) {
+      const first = group.size === 0;
+      let fd: number;
       try {
-        group.open(slot);
+        fd = group.open(slot);
       } catch (err) {
         throw new StartupError(`cannot listen on ${group.label}: ${(err as Error).message}`, err);
       }
+      if (first && this.#guard) checkAlone(group.host, group.port, fd, this.#ownFds());
     }
+  }
+
+  #ownFds(): number[] {
+    return [...this.#groups.flatMap((g) => g.fds), ...this.#unix.map((u) => u.fd)];
   }
 
   close(slot: number): void {

@@ -3,6 +3,7 @@ import { AdminServer } from './admin-server.js';
 import { RotatingFile } from './rotating-file.js';
 import { Supervisor } from './supervisor.js';
 import type { SupervisorOptions } from './supervisor-options.js';
+import { watchAndReload, watchPaths } from './watch-reload.js';
 
 export interface ServeOptions extends SupervisorOptions {
   admin?: string;
@@ -13,6 +14,10 @@ export interface ServeOptions extends SupervisorOptions {
   logMaxSize?: number;
   /** Rotated log files kept. Default 5. */
   logKeep?: number;
+  /** Rolling reload when a file under `watchPath` (default: the app's directory) changes. */
+  watch?: boolean;
+  /** Directories `watch` watches. */
+  watchPath?: string[];
 }
 
 /**
@@ -24,6 +29,8 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
   if ((options.logMaxSize !== undefined || options.logKeep !== undefined) && !options.logFile) {
     throw new UsageError('--log-max-size and --log-keep need --log-file');
   }
+  if (options.watchPath?.length && !options.watch) throw new UsageError('--watch-path needs --watch');
+  if (options.watch) watchPaths(options.app, options.watchPath);
   const logFile = options.logFile
     ? new RotatingFile(options.logFile, { maxSize: options.logMaxSize ?? 10 * 1024 * 1024, keep: options.logKeep ?? 5 })
     : undefined;
@@ -80,11 +87,19 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1'];
   for (const s of signals) process.on(s, onSignal);
+  let stopWatching: (() => void) | undefined;
   try {
     await supervisor.start();
     if (admin) supervisor.log.event(`admin endpoint on ${admin.description}`);
+    if (options.watch) {
+      stopWatching = watchAndReload(supervisor, options.app, {
+        ...(options.watchPath ? { paths: options.watchPath } : {}),
+        ...(options.logFile ? { ignore: [options.logFile] } : {}),
+      });
+    }
     return await supervisor.done;
   } finally {
+    stopWatching?.();
     for (const s of signals) process.off(s, onSignal);
     await admin?.close();
     if (logFile) await new Promise<void>((resolve) => logFile.end(resolve));

@@ -28,6 +28,16 @@ export class SocketGroup {
     return this.#fds.get(slot);
   }
 
+  /** The group's open sockets. */
+  get size(): number {
+    return this.#fds.size;
+  }
+
+  /** Every open socket's fd. */
+  get fds(): number[] {
+    return [...this.#fds.values()];
+  }
+
   /** Opens the slot's socket; with port 0 the first socket picks the port for the rest. */
   open(slot: number): number {
     const addon = native();

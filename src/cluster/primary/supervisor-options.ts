@@ -4,14 +4,50 @@
  * SupervisorOptions (cli/serve-options.ts) and leaves every rule about values to this file.
  */
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../../errors.js';
-import { parseAddress } from '../../server/address.js';
+import { type ListenAddress, parseAddress } from '../../server/address.js';
 import { loadTls } from '../../server/tls.js';
 import { usableCpuCount } from './cpus.js';
 import { StartupError } from './errors.js';
 import type { LogFormat } from './log-sink.js';
+import { hostsOverlap } from './port-owner.js';
+
+/** IPv4 with IPv4, IPv6 with IPv6 (`0.0.0.0:80` and `[::]:80` together serve both families). */
+function sameFamily(a: string, b: string): boolean {
+  return isIP(a) === isIP(b);
+}
+
+/**
+ * Two --listen addresses that name the same socket (the same one twice, or a wildcard and an
+ * address of the same port and family) are refused: our groups would join each other (SO_REUSEPORT) and
+ * the port guard would see our own sockets as another server.
+ */
+function checkDistinct(addresses: ListenAddress[]): void {
+  for (let i = 0; i < addresses.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = addresses[i]!;
+      const b = addresses[j]!;
+      const same =
+        a.kind === 'unix'
+          ? b.kind === 'unix' && resolvePath(a.path) === resolvePath(b.path)
+          : b.kind === 'tcp' &&
+            a.port !== 0 &&
+            a.port === b.port &&
+            sameFamily(a.host, b.host) &&
+            hostsOverlap(a.host, b.host);
+      if (same) {
+        throw new UsageError(
+          a.text === b.text
+            ? `--listen ${a.text} is given twice`
+            : `--listen ${a.text} overlaps --listen ${b.text} (the same port on the same or every address)`,
+        );
+      }
+    }
+  }
+}
 
 export interface SupervisorOptions {
   /** Path of the app module (default export: Router or Service). */
@@ -39,6 +75,11 @@ export interface SupervisorOptions {
   tls?: { cert: string; key: string; ca?: string };
   /** HTTP/2 over TLS (ALPN), HTTP/1.1 still accepted. Needs `tls`. */
   http2?: boolean;
+  /**
+   * Share TCP ports that another socket (another `volley serve`) already listens on, joining its
+   * SO_REUSEPORT group. Default false: such a port is refused at start.
+   */
+  joinPort?: boolean;
   /** Services the primary hosts for its workers, called with `callPrimary(name, op, args)`. */
   services?: Record<string, PrimaryService>;
 }
@@ -64,6 +105,7 @@ export interface ResolvedSupervisorOptions {
   metrics: boolean;
   tls: { cert: string; key: string; ca?: string } | undefined;
   http2: boolean;
+  joinPort: boolean;
 }
 
 function count(flag: string, value: number | undefined, min: number, fallback: number): number;
@@ -83,7 +125,7 @@ function count(flag: string, value: number | undefined, min: number, fallback?: 
 export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
   if (!existsSync(options.app)) throw new UsageError(`app module not found: ${options.app}`);
   const listen = options.listen?.length ? options.listen : [`0.0.0.0:${process.env.PORT || 7878}`];
-  for (const text of listen) parseAddress(text, '--listen');
+  checkDistinct(listen.map((text) => parseAddress(text, '--listen')));
   const workers = options.workers === undefined || options.workers === 'auto' ? usableCpuCount() : options.workers;
   if (!Number.isInteger(workers) || workers < 1 || workers > 1024) {
     throw new UsageError(`--workers must be an integer from 1 to 1024 or 'auto', got ${workers}`);
@@ -123,5 +165,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     metrics: options.metrics ?? false,
     tls: options.tls,
     http2: options.http2 ?? false,
+    joinPort: options.joinPort ?? false,
   };
 }

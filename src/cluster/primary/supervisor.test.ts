@@ -194,7 +194,9 @@ test('recycle: past --max-requests a worker is replaced gracefully', async (t) =
   first.requests = 100;
   await until(() => spawner.workers.length === 2, 'a successor');
   await until(() => first.state === 'draining', 'the old worker draining');
-  assert.ok(log.has(/recycling worker 1 \(pid \d+\): it served 100 requests \(--max-requests\)/));
+  assert.ok(
+    log.has(/recycling worker 1 \(pid \d+\): it reached --max-requests 100 \(100 requests served at this heartbeat\)/),
+  );
   await until(() => supervisor.ready, 'ready');
   assert.equal(supervisor.status().workers[0]!.generation, 1, 'a recycle keeps the generation');
 });

@@ -101,7 +101,8 @@ export class Supervisor {
     this.#services = new PrimaryServices(options.services);
     this.#openSockets =
       collaborators.sockets ??
-      ((listen, log) => openListenSockets(listen, { cpuSteering: this.options.cpuAffinity, log }));
+      ((listen, log) =>
+        openListenSockets(listen, { cpuSteering: this.options.cpuAffinity, joinPort: this.options.joinPort, log }));
     this.#spawnWorker = collaborators.spawnWorker ?? processSpawner(this.log);
     this.#pinWorker = collaborators.pin ?? pinToCpu;
     this.#newBackoff = collaborators.backoff ?? (() => new Backoff());
@@ -318,7 +319,13 @@ export class Supervisor {
     if (maxMemory && worker.rssBytes > maxMemory * 1024 * 1024) {
       this.#recycle(slot, `RSS ${Math.round(worker.rssBytes / 1048576)} MB is over --max-memory ${maxMemory} MB`);
     } else if (worker.requests >= slot.requestLimit) {
-      this.#recycle(slot, `it served ${worker.requests} requests (--max-requests)`);
+      // The count arrives with the heartbeat, once a second, so it is usually past the limit by
+      // what the worker served since the last one (and the worker serves on until its successor
+      // is ready): say the limit it reached, and the count as a count at that moment.
+      this.#recycle(
+        slot,
+        `it reached --max-requests ${slot.requestLimit} (${worker.requests} requests served at this heartbeat)`,
+      );
     }
   }
 
