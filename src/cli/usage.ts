@@ -54,6 +54,11 @@ export function serveUsage(): string {
     .join(', ');
   return `Usage: volley serve [<app-module>] [options]
 
+<app-module> (.js .mjs .cjs .ts .mts .cts, in a package of either type) exports a Volley Router or
+Service, a request listener (Express, Connect, Koa), an object with fetch(request) (Hono), a
+node:http/https/http2 or Fastify server that does not listen yet, or nothing when it listens
+itself on $PORT (docs/any-app.md). It may come from the config file's \`app\` key instead.
+
 Options:
 ${serveOptionLines()}
 
