@@ -7,6 +7,7 @@
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import { APP_ROUTE } from '../../server/listener-app.js';
 import type { RequestObserver } from '../../server/server.js';
 
@@ -22,12 +23,10 @@ export class AppServer {
 
   constructor(server: NetServer, observer?: RequestObserver) {
     this.server = server;
-    // Listeners added first, so they see connections and requests before the app's own.
-    server.prependListener('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
-    server.prependListener('secureConnection', (socket: Socket) => {
+    // Listeners added first, so they see connections and requests before the app's own. On a
+    // TLS server the connection to track is the TLS socket (the one requests arrive on), not
+    // the TCP socket under it: destroying that would cut a request in flight.
+    server.prependListener(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });

@@ -66,6 +66,9 @@ async function main(channel: PrimaryChannel): Promise<void> {
     console.log(`volley worker ${process.env.VOLLEY_WORKER_ID}: the app module listens itself; its export is not used`);
     shape = { kind: 'self' };
   }
+  // Volley's own Server listens on the slot's sockets itself (under the node:cluster fallback
+  // with a listen() the take-over would match): from here on only the app's own servers need it.
+  if (shape.kind === 'volley' || shape.kind === 'listener' || shape.kind === 'fetch') interceptor.uninstall();
   const served = await serve(shape, config, appServers, metrics);
   const shapeHooks: StopHook[] =
     shape.kind === 'server' && shape.close
