@@ -71,6 +71,12 @@ test('precedence: a flag over a VOLLEY_ variable over the file, each value with 
   assert.match(printed, /^shutdownTimeout\s+7000\s+VOLLEY_SHUTDOWN_TIMEOUT$/m);
   assert.match(printed, /^logFormat\s+json\s+logFormat in \/srv\/v\.json$/m);
   assert.match(printed, /^heartbeatTimeout\s+10000\s+default$/m);
+  // A value longer than the column (a deep path) still has its source apart from it.
+  const deep = checkConfig({ app: `${'x/'.repeat(40)}a.mjs` }, '/srv/v.json');
+  assert.match(
+    formatEffective(mergeSources(new Map(), new Map(), deep, '/srv/v.json')),
+    /^app\s+\/srv\/(x\/){40}a\.mjs\s+app in \/srv\/v\.json$/m,
+  );
   // A supervisor check names the flag; the message then says where the value came from.
   const err = withSource(new UsageError('--log-format expects text or json'), effective) as Error;
   assert.equal(err.message, '--log-format expects text or json (set by logFormat in /srv/v.json)');

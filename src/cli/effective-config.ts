@@ -102,7 +102,8 @@ export function formatEffective(effective: Effective): string {
     return [spec.key, shown(spec, entry?.value), entry ? sourceLabel(spec, entry.source) : 'default'] as const;
   });
   const w0 = Math.max(...rows.map((r) => r[0].length)) + 2;
+  // Long values (deep paths) are not cut: they push their own row's source further right.
   const w1 = Math.min(48, Math.max(...rows.map((r) => r[1].length))) + 2;
   const head = `config file: ${effective.configFile ?? '(none)'}\n`;
-  return head + rows.map(([k, v, s]) => `${k.padEnd(w0)}${v.padEnd(w1)}${s}`).join('\n');
+  return head + rows.map(([k, v, s]) => `${k.padEnd(w0)}${`${v}  `.padEnd(w1)}${s}`).join('\n');
 }
