@@ -499,14 +499,9 @@ export class Supervisor {
     }
   }
 
-  /** Every worker the supervisor knows of and that still runs. */
+  /** Every worker the supervisor knows of and that still runs: the slots' and those on their way out. */
   #allWorkers(): WorkerHandle[] {
-    const all = new Set(this.#leaving);
-    for (const slot of this.#slots.values()) {
-      if (slot.worker) all.add(slot.worker);
-      if (slot.candidate) all.add(slot.candidate);
-    }
-    return [...all].filter((w) => w.alive);
+    return [...new Set([...this.workers(), ...this.#leaving])].filter((w) => w.alive);
   }
 
   /**

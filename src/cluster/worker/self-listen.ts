@@ -6,6 +6,7 @@
  * other port behaves as normal.
  */
 import { Server as NetServer } from 'node:net';
+import { type ListenAddress, parseAddress } from '../../server/address.js';
 import type { SlotListener } from '../protocol.js';
 
 /** A listen() the worker took over: the app's server, and which of the slot's addresses it got. */
@@ -31,30 +32,29 @@ function requested(args: ListenArgs): { port?: number; path?: string } {
   return {};
 }
 
-/** `host:port`, `[v6]:port` or `unix:/path` → what a listen() on it asks for. */
-function addressOf(label: string): { port?: number; path?: string; host?: string } {
-  if (label.startsWith('unix:')) return { path: label.slice(5) };
-  const m = /^\[?(.*?)\]?:(\d+)$/.exec(label);
-  return m ? { host: m[1]!, port: Number(m[2]) } : {};
-}
+/** A slot's listener with its label parsed (labels are listen addresses: host:port, [v6]:port, unix:/path). */
+type Target = { listener: SlotListener; address: ListenAddress };
 
 export class ListenInterceptor {
-  readonly #listeners: SlotListener[];
+  readonly #targets: Target[];
   readonly #original = NetServer.prototype.listen;
   readonly #taken = new Map<string, TakenListen>();
   #onTaken: ((taken: TakenListen) => void) | undefined;
 
   constructor(listeners: SlotListener[]) {
-    this.#listeners = listeners;
+    this.#targets = listeners.map((listener) => ({ listener, address: parseAddress(listener.label) }));
   }
 
   /** The first TCP port of the slot (what `$PORT` is set to). */
   get firstPort(): number | undefined {
-    for (const l of this.#listeners) {
-      const port = addressOf(l.label).port;
-      if (port !== undefined) return port;
-    }
+    for (const { address } of this.#targets) if (address.kind === 'tcp') return address.port;
     return undefined;
+  }
+
+  /** Makes `server` listen on the slot's first address (through the take-over: installed, it gets that socket). */
+  listenOnFirst(server: NetServer): void {
+    const address = this.#targets[0]!.address;
+    server.listen(address.kind === 'unix' ? address.path : address.port);
   }
 
   /** Listens taken over so far. */
@@ -72,19 +72,20 @@ export class ListenInterceptor {
     const original = this.#original;
     NetServer.prototype.listen = function listen(this: NetServer, ...args: ListenArgs) {
       const target = interceptor.#match(requested(args));
-      if (!target || interceptor.#taken.has(target.label)) return original.apply(this, args as never);
+      const label = target?.listener.label;
+      if (!target || !label || interceptor.#taken.has(label)) return original.apply(this, args as never);
       const callback = args.find((a) => typeof a === 'function') as (() => void) | undefined;
-      const taken = { server: this, label: target.label };
-      interceptor.#taken.set(target.label, taken);
+      const taken = { server: this, label };
+      interceptor.#taken.set(label, taken);
       // Before it listens, so whoever watches the server sees its first connection.
       interceptor.#onTaken?.(taken);
       // An inherited socket (fd) where the primary made one; under the node:cluster fallback
       // the address itself, which node:cluster then shares with the other workers.
-      const address = addressOf(target.label);
+      const { listener, address } = target;
       const options =
-        'fd' in target
-          ? { fd: target.fd }
-          : address.path
+        'fd' in listener
+          ? { fd: listener.fd }
+          : address.kind === 'unix'
             ? { path: address.path }
             : { port: address.port, host: address.host };
       return callback ? original.call(this, options, callback) : original.call(this, options);
@@ -95,11 +96,12 @@ export class ListenInterceptor {
     NetServer.prototype.listen = this.#original;
   }
 
-  #match(wanted: { port?: number; path?: string }): SlotListener | undefined {
+  #match(wanted: { port?: number; path?: string }): Target | undefined {
     if (wanted.port === undefined && wanted.path === undefined) return undefined;
-    return this.#listeners.find((l) => {
-      const a = addressOf(l.label);
-      return wanted.path !== undefined ? a.path === wanted.path : a.port === wanted.port;
-    });
+    return this.#targets.find(({ address }) =>
+      wanted.path !== undefined
+        ? address.kind === 'unix' && address.path === wanted.path
+        : address.kind === 'tcp' && address.port === wanted.port,
+    );
   }
 }

@@ -58,7 +58,15 @@ async function main(channel: PrimaryChannel): Promise<void> {
     : undefined;
   // An app's own servers, watched from the moment their listen() is taken over.
   const appServers: AppServer[] = [];
-  interceptor.onTaken((taken) => appServers.push(new AppServer(taken.server, metrics)));
+  let tookFirst!: (first: AppServer) => void;
+  const firstAppServer = new Promise<AppServer>((resolve) => {
+    tookFirst = resolve;
+  });
+  interceptor.onTaken((taken) => {
+    const appServer = new AppServer(taken.server, metrics);
+    appServers.push(appServer);
+    tookFirst(appServer);
+  });
 
   const loaded = await loadAppModule(config.app);
   let shape: AppShape = appShape(loaded);
@@ -69,7 +77,7 @@ async function main(channel: PrimaryChannel): Promise<void> {
   // Volley's own Server listens on the slot's sockets itself (under the node:cluster fallback
   // with a listen() the take-over would match): from here on only the app's own servers need it.
   if (shape.kind === 'volley' || shape.kind === 'listener' || shape.kind === 'fetch') interceptor.uninstall();
-  const served = await serve(shape, config, appServers, metrics);
+  const served = await serve(shape, config, { interceptor, appServers, firstAppServer }, metrics);
   const shapeHooks: StopHook[] =
     shape.kind === 'server' && shape.close
       ? [{ what: `${shape.what} close()`, run: shape.close }]
@@ -126,7 +134,7 @@ async function main(channel: PrimaryChannel): Promise<void> {
 async function serve(
   shape: AppShape,
   config: WorkerConfig,
-  appServers: AppServer[],
+  own: { interceptor: ListenInterceptor; appServers: AppServer[]; firstAppServer: Promise<AppServer> },
   observer: RequestObserver | undefined,
 ): Promise<Served> {
   const id = process.env.VOLLEY_WORKER_ID;
@@ -144,25 +152,21 @@ async function serve(
     }
     case 'server':
     case 'self': {
-      const own = shape.kind === 'server' ? `its ${shape.what} server` : 'the server it started itself';
+      const whose = shape.kind === 'server' ? `its ${shape.what} server` : 'the server it started itself';
       if (config.protocol?.tls || config.protocol?.http2) {
-        console.log(`volley worker ${id}: the app serves on ${own}: --tls-cert, --tls-key and --http2 do not apply`);
+        console.log(`volley worker ${id}: the app serves on ${whose}: --tls-cert, --tls-key and --http2 do not apply`);
       }
       if (shape.kind === 'server') {
         await shape.ready?.();
-        // Through the take-over, which gives it the slot's first socket.
-        const label = config.listeners[0]!.label;
-        shape.server.listen(
-          label.startsWith('unix:') ? label.slice(5) : Number(label.slice(label.lastIndexOf(':') + 1)),
-        );
+        own.interceptor.listenOnFirst(shape.server);
       }
-      return appServed(appServers, config);
+      return appServed(own.appServers, own.firstAppServer, config);
     }
   }
 }
 
 /** The app's own servers as what the worker serves: ready once the first listens (the app may take its time). */
-function appServed(appServers: AppServer[], config: WorkerConfig): Served {
+function appServed(appServers: AppServer[], firstAppServer: Promise<AppServer>, config: WorkerConfig): Served {
   const ready = (async () => {
     const hint = setTimeout(() => {
       const where = config.listeners.map((l) => l.label).join(', ');
@@ -172,9 +176,8 @@ function appServed(appServers: AppServer[], config: WorkerConfig): Served {
       );
     }, 5000);
     hint.unref();
-    while (appServers.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const first = (await firstAppServer).server;
     clearTimeout(hint);
-    const first = appServers[0]!.server;
     if (!first.listening) await new Promise<void>((resolve) => first.once('listening', () => resolve()));
   })();
   return {
