@@ -6,7 +6,11 @@
  * request finish before the app's stop hook runs and the workers exit.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { freshFetch } from '../helpers/http.js';
 import { runLoad } from '../helpers/load.js';
 import { sleep } from '../helpers/net.js';
@@ -114,4 +118,35 @@ test("a Service's onStop() hooks run in each worker when it stops", async (t) =>
   volley.signal('SIGTERM');
   assert.equal((await volley.exited).code, 0);
   assert.match(volley.output, /service onStop in worker 1/);
+});
+
+test('an exported server serves every --listen address, and a slow request on the second finishes on stop', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'volley-any-app-'));
+  const socketPath = join(dir, 'app.sock');
+  const { volley, port } = await serveFixture({
+    app: fixture('http-server-app.cjs'),
+    workers: 1,
+    args: ['--listen', `unix:${socketPath}`],
+  });
+  t.after(async () => {
+    await volley.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await volley.ready();
+  const overTcp = await freshFetch(`http://127.0.0.1:${port}/whoami`);
+  assert.equal(overTcp.status, 200);
+  const pid = whoami(await overTcp.text());
+  const unixAgent = new Agent({ connect: { socketPath } });
+  t.after(() => unixAgent.close());
+  const overUnix = await undiciFetch('http://localhost/whoami', { dispatcher: unixAgent });
+  assert.equal(overUnix.status, 200);
+  assert.equal(whoami(await overUnix.text()), pid, 'the same worker, the same server object');
+
+  // A request in flight on the forwarded address completes during the graceful stop.
+  const slow = undiciFetch('http://localhost/slow?ms=1000', { dispatcher: unixAgent });
+  await sleep(300);
+  volley.signal('SIGTERM');
+  const response = await slow;
+  assert.equal(await response.text(), 'slow done');
+  assert.equal((await volley.exited).code, 0);
 });

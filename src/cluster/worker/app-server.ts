@@ -20,6 +20,8 @@ export class AppServer {
   #requests = 0;
   #draining = false;
   readonly #busy = new WeakSet<Socket>();
+  /** Servers that accept on the slot's other addresses and hand their connections to this one. */
+  #forwarders: NetServer[] = [];
 
   constructor(server: NetServer, observer?: RequestObserver) {
     this.server = server;
@@ -44,6 +46,11 @@ export class AppServer {
     });
   }
 
+  /** Connections accepted by these servers are this server's too: a drain stops them accepting. */
+  acceptsAlsoFrom(forwarders: NetServer[]): void {
+    this.#forwarders.push(...forwarders);
+  }
+
   get requestCount(): number {
     return this.#requests;
   }
@@ -51,6 +58,7 @@ export class AppServer {
   /** Stops accepting and lets in-flight requests finish; resolves once every connection is closed. */
   async drain(timeoutMs: number): Promise<void> {
     this.#draining = true;
+    for (const forwarder of this.#forwarders) if (forwarder.listening) forwarder.close();
     const closed = new Promise<void>((resolve) =>
       this.server.listening ? this.server.close(() => resolve()) : resolve(),
     );
