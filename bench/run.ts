@@ -5,7 +5,7 @@
  * (Volley vs raw node:http2, with h2load) and the bus fan-out latency of the chat example.
  * A measurement tool, not a test: it prints markdown tables and writes them (and the raw runs as JSON).
  *
- *   npm run build && npm run bench [-- --quick] [--only single,instructions,router,multi,h2,fanout]
+ *   npm run build && npm run bench [-- --quick] [--only single,instructions,router,multi,apps,h2,fanout]
  *                                   [--rounds N] [--duration S] [--out FILE.md]
  *
  * Run from the repository root; loopback only; every process it starts is stopped by pid.
@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type AppsResults, appsMarkdown, appsTargets, runApps } from './apps.js';
 import { type FanoutResults, fanoutMarkdown, runFanout } from './fanout.js';
 import { checkH2load, type H2Results, h2Markdown, runH2 } from './h2.js';
 import { checkValgrind, type InstructionResults, instructionsMarkdown, runInstructions } from './instructions.js';
@@ -27,7 +28,7 @@ import { type MultiResults, multiMarkdown, multiTargets, runMulti } from './mult
 import { type RouterResults, routerMarkdown, runRouter } from './router.js';
 import { runSingle, type SingleResults, singleMarkdown } from './single.js';
 
-const SECTIONS = ['single', 'instructions', 'router', 'multi', 'h2', 'fanout'] as const;
+const SECTIONS = ['single', 'instructions', 'router', 'multi', 'apps', 'h2', 'fanout'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -119,6 +120,7 @@ interface Raw {
   instructions?: InstructionResults;
   router?: RouterResults;
   multi?: MultiResults;
+  apps?: AppsResults;
   h2?: H2Results;
   fanout?: FanoutResults;
 }
@@ -194,6 +196,25 @@ function render(raw: Raw): string {
       targets.map((t) => `- ${t.name}: **${t.value}** — ${t.met ? 'met' : 'NOT met'}`).join('\n'),
     );
   }
+  if (raw.apps) {
+    const targets = appsTargets(raw.apps);
+    md.push(
+      '',
+      "### Other frameworks' apps, multi-process (2 workers, Express and Hono hello)",
+      '',
+      'The same app modules (bench/servers/apps/) under `volley serve` (exported, and listening itself on $PORT), ' +
+        '`pm2 start <module> -i 2` (PM2 ' +
+        raw.apps.pm2Version +
+        ', its own PM2_HOME) and node:cluster; no CPU pinning; × PM2 and × node:cluster are medians of per-round ratios. ' +
+        'CPU µs/req counts the primary (PM2: its daemon, the cluster primary) and the workers.',
+      '',
+      appsMarkdown(raw.apps),
+      '',
+      'Targets (issue 15):',
+      '',
+      targets.map((t) => `- ${t.name}: **${t.value}** — ${t.met ? 'met' : 'NOT met'}`).join('\n'),
+    );
+  }
   if (raw.h2) {
     md.push(
       '',
@@ -261,6 +282,10 @@ async function main(): Promise<void> {
   }
   if (only.has('multi')) {
     raw.multi = await runMulti(cfg);
+    save(raw);
+  }
+  if (only.has('apps')) {
+    raw.apps = await runApps(cfg);
     save(raw);
   }
   if (only.has('h2')) {

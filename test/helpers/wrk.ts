@@ -1,5 +1,6 @@
 /**
- * wrk as a test load: bounded in time (its -d, and killed by pid if it overstays), results read
+ * wrk as a test load: bounded in time (its -d, and killed by pid if it overstays; `until` ends
+ * it sooner, as Ctrl-C does, and wrk still reports), results read
  * through a Lua `done` hook that prints one JSON line. `nonOk` counts every response whose
  * status is not 2xx (wrk's own status counter starts at 400). wrk is a Debian package that
  * .ci/run installs; a machine without it fails the test with a message saying so.
@@ -25,6 +26,8 @@ export interface WrkOptions {
   connections: number;
   /** `Connection: close`: a new TCP connection per request. */
   churn?: boolean;
+  /** Ends the load early (SIGINT: wrk stops and reports) once this settles. */
+  until?: Promise<unknown>;
 }
 
 // Each wrk thread runs its own Lua state: `response` counts in the thread's global non_ok,
@@ -61,6 +64,10 @@ export function wrk(o: WrkOptions): Promise<WrkResult> {
     child.stderr.on('data', (c: Buffer) => {
       output += c.toString();
     });
+    const interrupt = () => {
+      if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGINT');
+    };
+    o.until?.then(interrupt, interrupt);
     const overstay = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), (o.seconds + 15) * 1000);
     child.once('error', (err) => {
       clearTimeout(overstay);

@@ -8,11 +8,9 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
+import { IDLE_GRACE_MS, markClosing, stopAccepting } from '../../server/connection-drain.js';
 import { APP_ROUTE } from '../../server/listener-app.js';
 import type { RequestObserver } from '../../server/server.js';
-
-/** How long connections idle when a drain starts get for one last request (as Server does). */
-const IDLE_GRACE_MS = 1000;
 
 export class AppServer {
   readonly server: NetServer;
@@ -59,14 +57,15 @@ export class AppServer {
   async drain(timeoutMs: number): Promise<void> {
     this.#draining = true;
     for (const forwarder of this.#forwarders) if (forwarder.listening) forwarder.close();
-    const closed = new Promise<void>((resolve) =>
-      this.server.listening ? this.server.close(() => resolve()) : resolve(),
-    );
+    const closed = stopAccepting(this.server);
     const start = Date.now();
     const idleGrace = Math.min(IDLE_GRACE_MS, timeoutMs / 4);
     while (this.#sockets.size > 0 && Date.now() - start < timeoutMs) {
-      if (Date.now() - start >= idleGrace) {
-        for (const socket of this.#sockets) if (!this.#busy.has(socket)) socket.destroySoon();
+      const closeIdle = Date.now() - start >= idleGrace;
+      for (const socket of this.#sockets) {
+        // The response in progress (begun before the drain) is the connection's last as well.
+        const busy = markClosing(socket) || this.#busy.has(socket);
+        if (!busy && closeIdle) socket.destroySoon();
       }
       await new Promise((r) => setTimeout(r, 20));
     }
