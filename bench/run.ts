@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: side-by-side, interleaved HTTP benchmarks of Volley against raw node:http,
- * Fastify, Hono and Express (one process each), a router micro-benchmark against find-my-way, Express and Hono apps under
- * volley serve against PM2 and node:cluster (apps),
- * and the multi-process section (volley serve vs node:cluster vs one process); HTTP/2 over TLS
+ * Fastify, Hono and Express (one process each), a router micro-benchmark against find-my-way,
+ * the multi-process section (volley serve vs node:cluster vs one process), Express and Hono apps
+ * under volley serve vs PM2 and node:cluster (apps); HTTP/2 over TLS
  * (Volley vs raw node:http2, with h2load) and the bus fan-out latency of the chat example.
  * A measurement tool, not a test: it prints markdown tables and writes them (and the raw runs as JSON).
  *
