@@ -11,30 +11,28 @@
  * reload (Volley: SIGHUP; PM2: `pm2 reload`) reloads once per round under wrk load, and every
  * error wrk sees meanwhile is counted.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Config, freePort, log, retry, rotated } from './lib/config.js';
+import { readFileSync } from 'node:fs';
+import { type Config, freePort, log, rotated } from './lib/config.js';
 import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
-import { adopt, type Started, start, stop } from './lib/procs.js';
+import { adopt } from './lib/procs.js';
+import {
+  type AppModules,
+  children,
+  clusterRunner,
+  type Live,
+  pm2Runner,
+  type Runner,
+  volleyRunner,
+  WORKERS,
+} from './lib/runners.js';
 import { entry, fixed, int, markdownTable, median, pct, ratio, sum } from './lib/stats.js';
 import { errorCount, type WrkResult, wrk } from './lib/wrk.js';
 import { noiseNote, quietest } from './single.js';
 
-const WORKERS = 2;
-const PM2 = 'node_modules/pm2/bin/pm2';
 /** The longest a reload's load may run (it ends 1 s after the reload is done). */
 const RELOAD_BOUND_SECONDS = 60;
 
-interface AppDef {
-  name: string;
-  /** Exports the app. */
-  exported: string;
-  /** Listens itself on $PORT (what PM2 and node:cluster run). */
-  listening: string;
-}
-
-export const APPS: AppDef[] = [
+export const APPS: AppModules[] = [
   {
     name: 'Express',
     exported: 'bench/servers/apps/express-export.cjs',
@@ -42,132 +40,6 @@ export const APPS: AppDef[] = [
   },
   { name: 'Hono', exported: 'bench/servers/apps/hono-export.cjs', listening: 'bench/servers/apps/hono-listen.cjs' },
 ];
-
-/** A running multi-process server: its primary (or daemon) and how to reload and stop it. */
-interface Live {
-  runner: Runner;
-  port: number;
-  primary: number;
-  /** Rolling reload; resolves once every worker is new. */
-  reload?: () => Promise<void>;
-  stop(): Promise<void>;
-}
-
-interface Runner {
-  key: string;
-  name: string;
-  start(app: AppDef, port: number): Promise<Live>;
-}
-
-/** The primary's children: its workers (for PM2 the daemon's children are the app's workers). */
-function children(pid: number): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-}
-
-function volleyRunner(key: string, name: string, module: (app: AppDef) => string): Runner {
-  return {
-    key,
-    name,
-    async start(app, port) {
-      const proc = start(process.execPath, [
-        'bin/volley.js',
-        'serve',
-        module(app),
-        '--workers',
-        String(WORKERS),
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--shutdown-timeout',
-        '2000',
-      ]);
-      await proc.waitFor(/all \d+ worker\(s\) ready/, 20_000);
-      let generation = 1;
-      return {
-        runner: this,
-        port,
-        primary: proc.pid,
-        async reload() {
-          generation++;
-          const done = new RegExp(`rolling reload to generation ${generation} done`);
-          process.kill(proc.pid, 'SIGHUP');
-          await proc.waitFor(done, 30_000);
-        },
-        stop: () => stop(proc.pid, 5000),
-      };
-    },
-  };
-}
-
-const pm2Runner: Runner = {
-  key: 'pm2',
-  name: `pm2 start -i ${WORKERS}`,
-  async start(app, port) {
-    const home = mkdtempSync(join(tmpdir(), 'volley-bench-pm2-'));
-    const env = { PM2_HOME: home, PORT: String(port) };
-    const pm2 = async (args: string[]): Promise<Started> => {
-      const p = start(process.execPath, [PM2, ...args], env);
-      await p.exited;
-      if (p.child.exitCode !== 0) throw new Error(`pm2 ${args.join(' ')} failed (${p.child.exitCode}):\n${p.output()}`);
-      return p;
-    };
-    let daemon = 0;
-    const stopAll = async () => {
-      try {
-        await pm2(['kill']);
-      } finally {
-        // Whatever `pm2 kill` left behind goes by pid.
-        if (daemon) {
-          const left = (() => {
-            try {
-              return children(daemon);
-            } catch {
-              return [];
-            }
-          })();
-          await stop(daemon, 3000);
-          await Promise.all(left.map((pid) => stop(pid, 1000)));
-        }
-        rmSync(home, { recursive: true, force: true });
-      }
-    };
-    try {
-      await pm2(['start', app.listening, '-i', String(WORKERS), '--name', `bench-${app.name.toLowerCase()}`]);
-      daemon = Number(readFileSync(join(home, 'pm2.pid'), 'utf8').trim());
-      adopt(daemon);
-      await retry(async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/`);
-        if ((await res.text()) !== 'Hello World') throw new Error('not yet');
-      }, 20_000);
-      for (const pid of children(daemon)) adopt(pid);
-    } catch (err) {
-      await stopAll();
-      throw err;
-    }
-    return {
-      runner: this,
-      port,
-      primary: daemon,
-      async reload() {
-        await pm2(['reload', `bench-${app.name.toLowerCase()}`]);
-        for (const pid of children(daemon)) adopt(pid);
-      },
-      stop: stopAll,
-    };
-  },
-};
-
-const clusterRunner: Runner = {
-  key: 'cluster',
-  name: `node:cluster ${WORKERS} workers`,
-  async start(app, port) {
-    const proc = start(process.execPath, ['bench/servers/apps/cluster-launch.cjs', app.listening, String(WORKERS)], {
-      PORT: String(port),
-    });
-    await proc.waitFor(/listening \d+/, 20_000);
-    for (const pid of children(proc.pid)) adopt(pid);
-    return { runner: this, port, primary: proc.pid, stop: () => stop(proc.pid, 5000) };
-  },
-};
 
 export const RUNNERS: Runner[] = [
   volleyRunner('volley', `volley serve --workers ${WORKERS} (exported app)`, (app) => app.exported),

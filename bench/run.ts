@@ -6,7 +6,7 @@
  * (Volley vs raw node:http2, with h2load) and the bus fan-out latency of the chat example.
  * A measurement tool, not a test: it prints markdown tables and writes them (and the raw runs as JSON).
  *
- *   npm run build && npm run bench [-- --quick] [--only single,instructions,router,multi,apps,h2,fanout]
+ *   npm run build && npm run bench [-- --quick] [--only single,instructions,router,multi,apps,skew,h2,fanout]
  *                                   [--rounds N] [--duration S] [--out FILE.md]
  *
  * Run from the repository root; loopback only; every process it starts is stopped by pid.
@@ -28,8 +28,9 @@ import { machine } from './machine.js';
 import { type MultiResults, multiMarkdown, multiTargets, runMulti } from './multi.js';
 import { type RouterResults, routerMarkdown, runRouter } from './router.js';
 import { runSingle, type SingleResults, singleMarkdown } from './single.js';
+import { runSkew, type SkewResults, skewMarkdown } from './skew.js';
 
-const SECTIONS = ['single', 'instructions', 'router', 'multi', 'apps', 'h2', 'fanout'] as const;
+const SECTIONS = ['single', 'instructions', 'router', 'multi', 'apps', 'skew', 'h2', 'fanout'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -122,6 +123,7 @@ interface Raw {
   router?: RouterResults;
   multi?: MultiResults;
   apps?: AppsResults;
+  skew?: SkewResults;
   h2?: H2Results;
   fanout?: FanoutResults;
 }
@@ -216,6 +218,17 @@ function render(raw: Raw): string {
       targets.map((t) => `- ${t.name}: **${t.value}** — ${t.met ? 'met' : 'NOT met'}`).join('\n'),
     );
   }
+  if (raw.skew) {
+    md.push(
+      '',
+      '### Skewed load (2 workers; 1 in 50 requests blocks its worker 20 ms)',
+      '',
+      `volley serve, node:cluster and \`pm2 start -i 2\` on bench/servers/apps/skew-*.cjs; wrk -t1 for ${raw.skew.seconds} s per run, ` +
+        'no CPU pinning; × node:cluster is the median of per-round ratios; max ms is the worst run’s maximum.',
+      '',
+      skewMarkdown(raw.skew),
+    );
+  }
   if (raw.h2) {
     md.push(
       '',
@@ -287,6 +300,10 @@ async function main(): Promise<void> {
   }
   if (only.has('apps')) {
     raw.apps = await runApps(cfg);
+    save(raw);
+  }
+  if (only.has('skew')) {
+    raw.skew = await runSkew(cfg);
     save(raw);
   }
   if (only.has('h2')) {
