@@ -76,7 +76,10 @@ export interface AppsResults {
   reloads: Record<string, Record<string, Record<string, ReloadRun[]>>>;
 }
 
-export async function runApps(cfg: Config): Promise<AppsResults> {
+export async function runApps(cfg: Config, only?: string[]): Promise<AppsResults> {
+  const unknown = only?.filter((name) => !APPS.some((a) => a.name === name)) ?? [];
+  if (unknown.length)
+    throw new Error(`--apps: no app ${unknown.join(', ')} (there are ${APPS.map((a) => a.name).join(', ')})`);
   const out: AppsResults = {
     pm2Version: (JSON.parse(readFileSync('node_modules/pm2/package.json', 'utf8')) as { version: string }).version,
     clkTck: ticksPerSecond(),
@@ -84,7 +87,7 @@ export async function runApps(cfg: Config): Promise<AppsResults> {
     runs: {},
     reloads: {},
   };
-  for (const app of APPS) {
+  for (const app of APPS.filter((a) => !only || only.includes(a.name))) {
     const live: Live[] = [];
     try {
       for (const runner of RUNNERS) {

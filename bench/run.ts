@@ -44,6 +44,7 @@ const { values } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'max-noise': { type: 'string' },
     retries: { type: 'string', default: '2' },
+    apps: { type: 'string' },
     'fanout-procs': { type: 'string', default: '2' },
     'fanout-clients': { type: 'string', default: '1000' },
     'fanout-poll-us': { type: 'string', default: '250' },
@@ -59,6 +60,7 @@ if (values.help) {
   --no-pin    do not pin single-process servers and wrk to separate CPUs with taskset
   --max-noise measure a run again (up to --retries times, default 2; the quietest run is kept)
               when other processes used more than PCT% of the machine's CPU during it
+  --apps A,B  the apps section runs only these apps (Express, Hono)
   --fanout-procs N  receiver processes (bench/tools/ws-fanout-client.c) the fan-out clients are split over (default 2)
   --fanout-clients N  fan-out WebSocket clients (default 1000, the issue's number)
   --fanout-poll-us N  the receivers' pause between batches of ready sockets, in µs (default 250)
@@ -299,7 +301,10 @@ async function main(): Promise<void> {
     save(raw);
   }
   if (only.has('apps')) {
-    raw.apps = await runApps(cfg);
+    raw.apps = await runApps(
+      cfg,
+      values.apps?.split(',').map((a) => a.trim()),
+    );
     save(raw);
   }
   if (only.has('skew')) {
