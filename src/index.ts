@@ -13,4 +13,5 @@ export * from './middleware/index.js';
 export * from './routing/index.js';
 export { serveCluster } from './serve-cluster.js';
 export * from './server/index.js';
+export * from './validation/index.js';
 export { VERSION } from './version.js';
