@@ -10,6 +10,7 @@ export type { VolleyConfig } from './config/options.js';
 export * from './errors.js';
 export * from './http/index.js';
 export * from './middleware/index.js';
+export * from './openapi/index.js';
 export * from './routing/index.js';
 export { serveCluster } from './serve-cluster.js';
 export * from './server/index.js';

@@ -8,6 +8,6 @@ export {
   type Valid,
   type ValidRequest,
 } from './endpoint.js';
-export { MissingPackageError, SchemaError } from './errors.js';
+export { SchemaError } from './errors.js';
 export type { ProblemFieldError, ValidationProblem } from './problem.js';
 export type { JsonSchemaObject, Schema, SchemaOutput } from './schema.js';

@@ -1,0 +1,2 @@
+export { MissingPackageError, OpenApiError } from './errors.js';
+export { OpenApi, type OpenApiOptions } from './openapi.js';
