@@ -21,7 +21,12 @@ export interface CollectedRoute {
  */
 export function collectRoutes(root: RouterLike): CollectedRoute[] {
   const out: CollectedRoute[] = [];
-  const visit = (router: RouterLike, segments: Segment[], method: string | undefined, security: SecuritySchemeInfo[]) => {
+  const visit = (
+    router: RouterLike,
+    segments: Segment[],
+    method: string | undefined,
+    security: SecuritySchemeInfo[],
+  ) => {
     const parts = router[routerParts]();
     let here = segments;
     let verb = method;

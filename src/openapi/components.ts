@@ -16,7 +16,10 @@ export class SchemaComponents {
   /** The schema with its named parts moved into the components and its refs pointed there. */
   add(schema: JsonSchema, io: SchemaIo): JsonSchema {
     const { $defs, definitions, ...root } = schema;
-    const defs = { ...(definitions as Record<string, JsonSchema> | undefined), ...($defs as Record<string, JsonSchema> | undefined) };
+    const defs = {
+      ...(definitions as Record<string, JsonSchema> | undefined),
+      ...($defs as Record<string, JsonSchema> | undefined),
+    };
     const names = new Map<string, string>();
     for (const name of Object.keys(defs)) names.set(name, this.#nameFor(name, defs, names, io));
     for (const [local, name] of names) this.#put(name, rewriteRefs(defs[local], names) as JsonSchema);

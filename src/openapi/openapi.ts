@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { SecuritySchemeInfo } from '../http/security-scheme.js';
-import type { RouterLike } from '../routing/router-parts.js';
 import { Router } from '../routing/router.js';
+import type { RouterLike } from '../routing/router-parts.js';
 import { type EndpointSpec, isResponseSpec, type ResponseSpec, responseSchema } from '../validation/endpoint.js';
 import { isStandardSchema, type Schema } from '../validation/schema.js';
 import { type CollectedRoute, collectRoutes } from './collect.js';
@@ -61,8 +61,10 @@ export class OpenApi {
   #document: Json | undefined;
 
   constructor(title: string, version: string, options: OpenApiOptions = {}) {
-    if (typeof title !== 'string' || title === '') throw new TypeError('new OpenApi(title, version): title must be a non-empty string');
-    if (typeof version !== 'string' || version === '') throw new TypeError('new OpenApi(title, version): version must be a non-empty string');
+    if (typeof title !== 'string' || title === '')
+      throw new TypeError('new OpenApi(title, version): title must be a non-empty string');
+    if (typeof version !== 'string' || version === '')
+      throw new TypeError('new OpenApi(title, version): version must be a non-empty string');
     this.#title = title;
     this.#version = version;
     this.#options = options;
@@ -178,7 +180,10 @@ class DocumentBuilder {
     if (js.type !== 'object' || typeof js.properties !== 'object' || js.properties === null) {
       throw new OpenApiError(`${where}: the schema must be an object with properties to be documented as parameters`);
     }
-    return { properties: js.properties as Record<string, JsonSchema>, required: (js.required as string[] | undefined) ?? [] };
+    return {
+      properties: js.properties as Record<string, JsonSchema>,
+      required: (js.required as string[] | undefined) ?? [],
+    };
   }
 
   #parameters(schema: Schema, location: 'query' | 'header', where: string): Json[] {
@@ -199,7 +204,9 @@ class DocumentBuilder {
       const response: Json = { description: info?.description ?? STATUS_CODES[Number(status)] ?? 'Response' };
       if (schema !== undefined) {
         response.content = {
-          [info?.contentType ?? 'application/json']: { schema: this.#schema(schema, 'output', `${where} response ${status}`) },
+          [info?.contentType ?? 'application/json']: {
+            schema: this.#schema(schema, 'output', `${where} response ${status}`),
+          },
         };
       }
       out[status] = response;

@@ -31,7 +31,9 @@ const zod = lazyRequire<Zod>('zod');
  * document's dialect applies.
  */
 export function toJsonSchema(schema: Schema, io: SchemaIo, where: string): JsonSchema {
-  const converted = isStandardSchema(schema) ? fromStandard(schema, io, where) : (JSON.parse(JSON.stringify(schema)) as JsonSchema);
+  const converted = isStandardSchema(schema)
+    ? fromStandard(schema, io, where)
+    : (JSON.parse(JSON.stringify(schema)) as JsonSchema);
   const { $schema: _dialect, ...rest } = converted;
   return rest;
 }
@@ -44,7 +46,10 @@ function fromStandard(schema: StandardSchemaV1, io: SchemaIo, where: string): Js
     if (std.vendor === 'zod') return zod().toJSONSchema(schema, { io, unrepresentable: 'any' });
   } catch (err) {
     if (err instanceof MissingPackageError) throw err;
-    throw new OpenApiError(`${where}: the ${std.vendor} schema could not be converted to JSON Schema: ${(err as Error).message}`, err);
+    throw new OpenApiError(
+      `${where}: the ${std.vendor} schema could not be converted to JSON Schema: ${(err as Error).message}`,
+      err,
+    );
   }
   throw new OpenApiError(
     `${where}: no JSON Schema converter is known for ${std.vendor} schemas (give a JSON Schema, or a library with Standard JSON Schema)`,
