@@ -135,7 +135,8 @@ class DocumentBuilder {
   #add(route: CollectedRoute): void {
     const { spec, method } = route;
     const template = pathTemplate(route.segments);
-    const item = (this.#paths[template.path] ??= {});
+    this.#paths[template.path] ??= {};
+    const item = this.#paths[template.path]!;
     // The router answers the first match: a later route at the same path and method is unreachable.
     if (item[method]) return;
     const where = `${method.toUpperCase()} ${template.path}`;
