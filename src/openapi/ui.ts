@@ -12,7 +12,7 @@ const requireHere = createRequire(import.meta.url);
  * A file of an installed package. Resolved from Volley's own location first, then from the
  * app's working directory (a package installed by the app but not hoisted next to Volley).
  */
-function resolveAsset(specifier: string, packageName: string, feature: string): string {
+export function resolveAsset(specifier: string, packageName: string, feature: string): string {
   for (const from of [requireHere, createRequire(join(process.cwd(), 'package.json'))]) {
     try {
       return from.resolve(specifier);
