@@ -14,6 +14,7 @@ import { MissingPackageError, OpenApiError } from './errors.js';
 import { OpenApi } from './openapi.js';
 import { resolveAsset } from './ui.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read the document as loose JSON
 type Json = Record<string, any>;
 
 const ok = endpoint({}, () => 'ok');
@@ -215,7 +216,7 @@ describe('OpenApi: operations', () => {
       .push(new Router('c/{id}').get(ok))
       .push(new Router('z').get(endpoint({ operationId: 'getAB3' }, () => null)))
       .push(new Router('a.b').get(ok));
-    const ids = Object.values(doc(router).paths).map((item: any) => item.get.operationId);
+    const ids = Object.values(doc(router).paths).map((item: Json) => item.get.operationId);
     assert.deepEqual(ids, ['getAB', 'getAB2', 'getCById', 'getAB3', 'getAB4']);
   });
 
