@@ -12,7 +12,7 @@ import { Router } from '../routing/router.js';
 import { endpoint } from '../validation/endpoint.js';
 import { MissingPackageError, OpenApiError } from './errors.js';
 import { OpenApi } from './openapi.js';
-import { resolveAsset } from './ui.js';
+import { resolveAsset, Scalar, SwaggerUi } from './ui.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read the document as loose JSON
 type Json = Record<string, any>;
@@ -216,7 +216,7 @@ describe('OpenApi: operations', () => {
       .push(new Router('c/{id}').get(ok))
       .push(new Router('z').get(endpoint({ operationId: 'getAB3' }, () => null)))
       .push(new Router('a.b').get(ok));
-    const ids = Object.values(doc(router).paths).map((item: Json) => item.get.operationId);
+    const ids = Object.values(doc(router).paths as Record<string, Json>).map((item) => item.get.operationId);
     assert.deepEqual(ids, ['getAB', 'getAB2', 'getCById', 'getAB3', 'getAB4']);
   });
 
@@ -289,5 +289,26 @@ describe('documentation UIs', () => {
         err.code === 'VOLLEY_ERR_MISSING_PACKAGE' &&
         /npm install no-such-package-volley-test/.test(err.message),
     );
+  });
+
+  test('the pages load their assets below themselves, wherever mounted; only the listed files are served', async () => {
+    const app = new Router('api')
+      .push(new SwaggerUi('/api/openapi.json').intoRouter('docs'))
+      .push(new Scalar('/api/openapi.json', { title: 'My <API>' }).intoRouter('ref'));
+    const page = await TestClient.get('/api/docs').send(app);
+    assert.equal(page.status, 200);
+    assert.match(page.text(), /href="\/api\/docs\/swagger-ui.css"/);
+    assert.match(page.text(), /src="\/api\/docs\/swagger-ui-bundle.js"/);
+    assert.match(page.text(), /"url":"\/api\/openapi.json"/);
+    const bundle = await TestClient.get('/api/docs/swagger-ui-bundle.js').send(app);
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.header('content-type') ?? '', /javascript/);
+    assert.equal((await TestClient.get('/api/docs/package.json').send(app)).status, 404);
+    assert.equal((await TestClient.get('/api/docs/..%2Fpackage.json').send(app)).status, 404);
+    const scalar = await TestClient.get('/api/ref/').send(app);
+    assert.match(scalar.text(), /<title>My &#60;API&#62;<\/title>/);
+    assert.match(scalar.text(), /src="\/api\/ref\/standalone.js"/);
+    assert.match(scalar.text(), /"withDefaultFonts":false/);
+    assert.equal((await TestClient.get('/api/ref/standalone.js').send(app)).status, 200);
   });
 });

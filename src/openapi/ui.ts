@@ -125,7 +125,9 @@ export class Scalar {
   intoRouter(path: string): Router {
     const script = resolveAsset('@scalar/api-reference/browser/standalone.js', '@scalar/api-reference', 'Scalar');
     const title = escapeHtml(this.#options.title ?? 'API documentation');
-    const config = { url: this.#specUrl, withDefaultFonts: false, ...this.#options.config };
+    // Scalar's AI agent panel, on by default for a page served from localhost, fetches from
+    // api.scalar.com (through proxy.scalar.com): it is off too.
+    const config = { url: this.#specUrl, withDefaultFonts: false, agent: { disabled: true }, ...this.#options.config };
     return uiRouter(
       path,
       (base) => `<!doctype html>
