@@ -75,7 +75,12 @@ test('Swagger UI and Scalar load from loopback only and show the operations', { 
   const operations = await swagger.evaluate(() =>
     Array.from(document.querySelectorAll('.opblock-summary')).map((e) => (e.textContent ?? '').replace(/\s+/g, ' ')),
   );
-  for (const expected of [/^GET\s*\/todosList/, /^POST\s*\/todosCreate/, /^DELETE\s*\/todos\/\{id\}/, /^PATCH\s*\/todos\/\{id\}/]) {
+  for (const expected of [
+    /^GET\s*\/todosList/,
+    /^POST\s*\/todosCreate/,
+    /^DELETE\s*\/todos\/\{id\}/,
+    /^PATCH\s*\/todos\/\{id\}/,
+  ]) {
     assert.ok(
       operations.some((o) => expected.test(o)),
       `Swagger UI shows ${expected}: ${operations.join(' | ')}`,
@@ -91,9 +96,12 @@ test('Swagger UI and Scalar load from loopback only and show the operations', { 
   const scalar = await context.newPage();
   watch(scalar);
   await scalar.goto(`http://127.0.0.1:${port}/scalar`);
+  // innerText, not textContent: what the page renders, not text it keeps hidden.
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point
   await scalar.waitForFunction(() => document.body.innerText.includes('Change some fields of a todo'), null, {
     timeout: 30_000,
   });
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point
   const text = await scalar.evaluate(() => document.body.innerText);
   for (const summary of ['List the todos', 'Create a todo', 'Get a todo', 'Replace a todo', 'Delete a todo']) {
     assert.ok(text.includes(summary), `Scalar shows '${summary}'`);
