@@ -6,7 +6,12 @@
 // `api`, a `db`) are declared in scripts/doc-samples-context.d.ts. What they use from Volley
 // they must import, like a user's file. A block that cannot be checked (pseudo-code) starts
 // with `// sample: not checked (why)`.
-import { execFileSync } from 'node:child_process';
+//
+// With --run (the test test/docs/doc-samples.test.ts) it runs, instead of type-checking, every
+// sample that stands on its own: one that needs none of the context names and starts no server
+// (`.serve(`, `.listen(`) must run to completion under tsx, so a sample that type-checks but
+// throws (a hoop given a bad option) fails too.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +27,19 @@ const sources = [
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+const run = process.argv.includes('--run');
+const contextNames = [
+  ...readFileSync(join(root, 'scripts', 'doc-samples-context.d.ts'), 'utf8').matchAll(/^\s*(?:const|function) (\w+)/gm),
+].map((m) => m[1]);
+/** A sample that declares every context name it uses and starts no server can run by itself. */
+function standsAlone(code) {
+  if (/\.serve\(|\.listen\(/.test(code)) return false;
+  return contextNames.every(
+    (name) =>
+      !new RegExp(`\\b${name}\\b`).test(code) || new RegExp(`\\b(?:const|let|function|class) ${name}\\b`).test(code),
+  );
+}
+const runnable = [];
 const where = new Map();
 let count = 0;
 for (const source of sources) {
@@ -38,8 +56,29 @@ for (const source of sources) {
     // Blank lines keep tsc's line numbers equal to the Markdown file's.
     writeFileSync(join(out, file), `${'\n'.repeat(start)}${code.join('\n')}\nexport {};\n`);
     where.set(file, source);
+    if (standsAlone(code.join('\n'))) runnable.push(file);
     count++;
   }
+}
+if (run) {
+  let failed = 0;
+  for (const file of runnable) {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', join(out, file)], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const at = `${where.get(file)}:${file.match(/-(\d+)\.ts$/)[1]}`;
+    if (res.status !== 0) {
+      failed++;
+      process.stderr.write(
+        `${at}: the sample failed (${res.error?.message ?? `exit ${res.status}`}):\n${res.stderr}\n`,
+      );
+    } else console.log(`ran ${at}`);
+  }
+  if (failed > 0) process.exit(1);
+  console.log(`doc samples: ${runnable.length} of ${count} code blocks stand alone and ran`);
+  process.exit(0);
 }
 writeFileSync(join(out, 'context.d.ts'), readFileSync(join(root, 'scripts', 'doc-samples-context.d.ts')));
 writeFileSync(

@@ -273,7 +273,12 @@ function pascal(text: string): string {
 function acceptsUndefined(schema: Schema): boolean {
   if (!isStandardSchema(schema)) return false;
   const result = schema['~standard'].validate(undefined);
-  return !(result instanceof Promise) && result.issues === undefined;
+  if (result instanceof Promise) {
+    // An async schema: not awaited while the document is built (documented as required).
+    result.catch(() => undefined);
+    return false;
+  }
+  return result.issues === undefined;
 }
 
 function sortPaths(paths: Record<string, Record<string, Json>>): Json {

@@ -196,11 +196,14 @@ function compileResponses(spec: EndpointSpec, where: string): ResponseCheckers {
 
 /** The schema of a `responses` entry: the entry itself, or its `schema` field. */
 export function responseSchema(entry: Schema | ResponseSpec): Schema | undefined {
-  const spec = entry as ResponseSpec;
-  if (isResponseSpec(entry)) return spec.schema;
-  return entry as Schema;
+  return isResponseSpec(entry) ? entry.schema : (entry as Schema);
 }
 
+/**
+ * `{ description, schema, contentType }` (any of them, nothing else) is a ResponseSpec;
+ * anything else is a schema. (A JSON Schema of only a `description` reads as a ResponseSpec:
+ * it validates nothing anyway.)
+ */
 export function isResponseSpec(entry: Schema | ResponseSpec): entry is ResponseSpec {
   if (typeof entry !== 'object' || entry === null || '~standard' in entry) return false;
   const keys = Object.keys(entry);
