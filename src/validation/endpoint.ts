@@ -8,7 +8,14 @@ import type { Request } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { StatusError } from '../http/status-error.js';
 import { type ProblemFieldError, sendValidationProblem } from './problem.js';
-import { type CompiledSchema, compileSchema, type Schema, type SchemaOutput, type SchemaTarget } from './schema.js';
+import {
+  type CompiledSchema,
+  compileSchema,
+  type Schema,
+  type SchemaOutput,
+  type SchemaResult,
+  type SchemaTarget,
+} from './schema.js';
 
 /** A documented response: a schema, or a schema with its description (and media type). */
 export interface ResponseSpec {
@@ -97,21 +104,30 @@ export function endpoint<const S extends EndpointSpec>(spec: S, handler: Endpoin
 
   const run = async (req: Request, res: Response, depot: Depot, ctrl: FlowCtrl): Promise<unknown> => {
     const errors: ProblemFieldError[] = [];
-    const valid = {
-      params: params ? await check(params, { ...req.params }, 'path', errors) : req.params,
-      query: query ? await check(query, queryObject(req), 'query', errors) : queryObject(req),
-      headers: headers ? await check(headers, { ...req.headers }, 'header', errors) : req.headers,
-      body: undefined as unknown,
-    };
+    // Validators are called synchronously and awaited only when one answers with a promise
+    // (an async refinement): the common path costs no extra promise per part.
+    let validParams: unknown = params ? check(params, { ...req.params }, 'path', errors) : req.params;
+    if (validParams instanceof Promise) validParams = await validParams;
+    let validQuery: unknown = query ? check(query, queryObject(req), 'query', errors) : queryObject(req);
+    if (validQuery instanceof Promise) validQuery = await validQuery;
+    let validHeaders: unknown = headers ? check(headers, { ...req.headers }, 'header', errors) : req.headers;
+    if (validHeaders instanceof Promise) validHeaders = await validHeaders;
+    let validBody: unknown;
     if (body) {
       const read = await readBody(req, bodyTypes, errors);
-      if (read !== NO_BODY) valid.body = await check(read.form ? formBody! : body, read.value, 'body', errors);
+      if (read !== NO_BODY) validBody = check(read.form ? formBody! : body, read.value, 'body', errors);
+      if (validBody instanceof Promise) validBody = await validBody;
     }
     if (errors.length > 0) {
       sendValidationProblem(res, 400, 'the request is not valid', errors);
       return undefined;
     }
-    (req as { valid?: unknown }).valid = valid;
+    (req as { valid?: unknown }).valid = {
+      params: validParams,
+      query: validQuery,
+      headers: validHeaders,
+      body: validBody,
+    };
     const out = await handler(req as ValidRequest<S>, res, depot, ctrl);
     if (responses) return checkResponse(responses, res, out, req);
     return out;
@@ -119,17 +135,20 @@ export function endpoint<const S extends EndpointSpec>(spec: S, handler: Endpoin
   return Object.assign(run, { [kEndpoint]: spec }) as unknown as Endpoint<S>;
 }
 
-async function check(
+/** The parsed value, or undefined with the issues added to `errors`; a promise only for an async schema. */
+function check(
   schema: CompiledSchema,
   value: unknown,
   location: ProblemFieldError['in'],
   errors: ProblemFieldError[],
-): Promise<unknown> {
-  let result = schema.run(value);
-  if (result instanceof Promise) result = await result;
-  if (result.ok) return result.value;
-  for (const issue of result.issues) errors.push({ in: location, path: issue.path, message: issue.message });
-  return undefined;
+): unknown {
+  const settle = (result: SchemaResult): unknown => {
+    if (result.ok) return result.value;
+    for (const issue of result.issues) errors.push({ in: location, path: issue.path, message: issue.message });
+    return undefined;
+  };
+  const result = schema.run(value);
+  return result instanceof Promise ? result.then(settle) : settle(result);
 }
 
 /** The query as an object: a repeated key becomes an array, a single one stays a string. */
@@ -225,7 +244,8 @@ async function checkResponse(checkers: ResponseCheckers, res: Response, out: unk
     value = JSON.parse(res.body);
   }
   const errors: ProblemFieldError[] = [];
-  await check(schema, value, 'response', errors);
+  const checked = check(schema, value, 'response', errors);
+  if (checked instanceof Promise) await checked;
   if (errors.length === 0) return out;
   res.reportError(
     new Error(`${req.method} ${req.path}: the ${status} response does not match its schema: ${JSON.stringify(errors)}`),
