@@ -149,6 +149,56 @@ describe('endpoint() bodies', () => {
     assert.deepEqual(res.json(), { n: 3, tags: ['a', 'b'] });
   });
 
+  test('a multipart form gives its fields and its uploaded files by field name', async () => {
+    const upload = new Router('upload').post(
+      endpoint(
+        {
+          body: z.object({
+            name: z.string(),
+            avatar: z.object({ fileName: z.string(), size: z.number(), path: z.string() }),
+          }),
+          bodyTypes: ['multipart/form-data'],
+        },
+        (req) => ({
+          name: req.valid.body.name,
+          file: req.valid.body.avatar.fileName,
+          size: req.valid.body.avatar.size,
+        }),
+      ),
+    );
+    const boundary = 'volleyboundary';
+    const multipart = [
+      `--${boundary}`,
+      'content-disposition: form-data; name="name"',
+      '',
+      'ana',
+      `--${boundary}`,
+      'content-disposition: form-data; name="avatar"; filename="a.png"',
+      'content-type: image/png',
+      '',
+      'PNGDATA',
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+    const res = await TestClient.post('/upload')
+      .header('content-type', `multipart/form-data; boundary=${boundary}`)
+      .body(multipart)
+      .send(upload);
+    assert.equal(res.status, 200, res.text());
+    assert.deepEqual(res.json(), { name: 'ana', file: 'a.png', size: 7 });
+    const missing = await TestClient.post('/upload')
+      .header('content-type', `multipart/form-data; boundary=${boundary}`)
+      .body(
+        [`--${boundary}`, 'content-disposition: form-data; name="name"', '', 'ana', `--${boundary}--`, ''].join('\r\n'),
+      )
+      .send(upload);
+    assert.equal(missing.status, 400);
+    assert.deepEqual(
+      problem(missing).errors.map((e) => `${e.in}:${e.path}`),
+      ['body:avatar'],
+    );
+  });
+
   test('JSON is refused where only forms are accepted', async () => {
     const res = await TestClient.post('/form').json({ n: 1, tags: [] }).send(app);
     assert.equal(res.status, 415);
