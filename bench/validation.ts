@@ -23,6 +23,40 @@ export const VARIANTS = [
 export interface ValidationResults {
   wrk: string;
   runs: Record<string, SingleRun[]>;
+  /** In-process µs per call, medians over rounds: JSON.parse of the order alone, and parse + validate per library. */
+  perCall?: Record<string, number>;
+}
+
+/**
+ * The validation itself, in process: JSON.parse of the order, then parse + `run` of the
+ * compiled schema, per library, interleaved rounds of a fixed number of calls. Independent
+ * of the load generator and much less of the machine's other load than req/s.
+ */
+async function perCall(rounds: number): Promise<Record<string, number>> {
+  const { compileSchema } = await import('../src/validation/schema.js');
+  // A plain .mjs module (the server's schemas), loaded from the sources at run time.
+  const modulePath = new URL('../../bench/servers/order-schemas.mjs', import.meta.url).href;
+  const { schemas } = (await import(modulePath)) as { schemas: Record<string, () => never> };
+  const compiled = Object.entries(schemas).map(([name, make]) => [name, compileSchema(make(), 'body', name)] as const);
+  const calls = 20_000;
+  const time = (fn: () => void): number => {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) fn();
+    return Number(process.hrtime.bigint() - t) / calls / 1000;
+  };
+  const samples: Record<string, number[]> = { 'JSON.parse only': [] };
+  for (let r = 0; r < rounds; r++) {
+    samples['JSON.parse only']!.push(time(() => JSON.parse(JSON_BODY)));
+    for (const [name, schema] of compiled) {
+      entry(samples, name, (): number[] => []).push(
+        time(() => {
+          const out = schema.run(JSON.parse(JSON_BODY));
+          if (out instanceof Promise || !out.ok) throw new Error(`${name}: the order does not validate`);
+        }),
+      );
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 }
 
 async function check(port: number, plain: boolean): Promise<void> {
@@ -85,6 +119,7 @@ export async function runValidation(cfg: Config): Promise<ValidationResults> {
   } finally {
     await Promise.all(servers.map((sv) => stop(sv.proc.pid)));
   }
+  out.perCall = await perCall(cfg.quick ? 5 : 9);
   return out;
 }
 
@@ -113,7 +148,7 @@ export function validationMarkdown(res: ValidationResults): string {
       String(runs.reduce((a, r) => a + errorCount(r), 0)),
     ];
   });
-  return markdownTable(
+  const table = markdownTable(
     [
       'route',
       'req/s median',
@@ -126,4 +161,12 @@ export function validationMarkdown(res: ValidationResults): string {
     ],
     rows,
   );
+  if (!res.perCall) return table;
+  const parse = res.perCall['JSON.parse only']!;
+  const calls = Object.entries(res.perCall).map(([name, us]) => [
+    name,
+    fixed(us, 2),
+    name === 'JSON.parse only' ? '' : fixed(us - parse, 2),
+  ]);
+  return `${table}\n\nIn process, the order parsed and validated (µs per call, medians over rounds of 20,000 calls):\n\n${markdownTable(['schema', 'parse + validate µs', 'validation µs'], calls)}`;
 }
