@@ -6,7 +6,7 @@
  * (Volley vs raw node:http2, with h2load) and the bus fan-out latency of the chat example.
  * A measurement tool, not a test: it prints markdown tables and writes them (and the raw runs as JSON).
  *
- *   npm run build && npm run bench [-- --quick] [--only single,instructions,router,multi,apps,skew,h2,fanout]
+ *   npm run build && npm run bench [-- --quick] [--only single,validation,instructions,router,multi,apps,skew,h2,fanout]
  *                                   [--rounds N] [--duration S] [--out FILE.md]
  *
  * Run from the repository root; loopback only; every process it starts is stopped by pid.
@@ -29,8 +29,9 @@ import { type MultiResults, multiMarkdown, multiTargets, runMulti } from './mult
 import { type RouterResults, routerMarkdown, runRouter } from './router.js';
 import { runSingle, type SingleResults, singleMarkdown } from './single.js';
 import { runSkew, type SkewResults, skewMarkdown } from './skew.js';
+import { runValidation, type ValidationResults, validationMarkdown } from './validation.js';
 
-const SECTIONS = ['single', 'instructions', 'router', 'multi', 'apps', 'skew', 'h2', 'fanout'] as const;
+const SECTIONS = ['single', 'validation', 'instructions', 'router', 'multi', 'apps', 'skew', 'h2', 'fanout'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -121,6 +122,7 @@ interface Raw {
   config: Config;
   seconds?: number;
   single?: SingleResults;
+  validation?: ValidationResults;
   instructions?: InstructionResults;
   router?: RouterResults;
   multi?: MultiResults;
@@ -155,6 +157,19 @@ function render(raw: Raw): string {
         : `No CPU pinning: \`${raw.single.wrk}\`.`,
       '',
       singleMarkdown(raw.single),
+    );
+  }
+  if (raw.validation) {
+    md.push(
+      '',
+      '### Validated JSON POST: endpoint() per schema library vs req.json() (single process)',
+      '',
+      'POST /json with the same ~1 KB order as the JSON scenario, echoed back; `endpoint({ body })` with a schema of the whole order ' +
+        '(bench/servers/volley-validated.mjs). ' +
+        (c.serverCpu !== undefined ? `Server on CPU ${c.serverCpu}, wrk on CPU ${c.loadCpu}: ` : 'No CPU pinning: ') +
+        `\`${raw.validation.wrk}\`.`,
+      '',
+      validationMarkdown(raw.validation),
     );
   }
   if (raw.instructions) {
@@ -286,6 +301,10 @@ async function main(): Promise<void> {
   // The raw runs are saved after every section, so a late failure loses nothing.
   if (only.has('single')) {
     raw.single = await runSingle(cfg);
+    save(raw);
+  }
+  if (only.has('validation')) {
+    raw.validation = await runValidation(cfg);
     save(raw);
   }
   if (only.has('instructions')) {
