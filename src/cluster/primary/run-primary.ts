@@ -1,8 +1,14 @@
 import { UsageError } from '../../errors.js';
+import { native } from '../../native/index.js';
 import { AdminServer } from './admin-server.js';
+import { UpgradeError } from './errors.js';
+import { type Handover, takeHandover } from './handover.js';
+import { removePidFile, writePidFile } from './pid-file.js';
 import { RotatingFile } from './rotating-file.js';
+import { PredecessorLink } from './successor.js';
 import { Supervisor } from './supervisor.js';
 import type { SupervisorOptions } from './supervisor-options.js';
+import { PrimaryUpgrade } from './upgrade.js';
 import { watchAndReload, watchPaths } from './watch-reload.js';
 
 export interface ServeOptions extends SupervisorOptions {
@@ -18,14 +24,33 @@ export interface ServeOptions extends SupervisorOptions {
   watch?: boolean;
   /** Directories `watch` watches. */
   watchPath?: string[];
+  /** Keep the serving primary's pid in this file (written atomically; an upgrade rewrites it). */
+  pidFile?: string;
 }
 
 /**
  * Runs a supervisor as the main thing of this process: admin endpoint, signals
- * (SIGTERM/SIGINT stop, a second SIGINT forces, SIGHUP reloads, SIGTTIN/SIGTTOU scale),
- * and resolves with the exit code once it has stopped.
+ * (SIGTERM/SIGINT stop, a second SIGINT forces, SIGHUP reloads, SIGTTIN/SIGTTOU scale,
+ * SIGUSR2 upgrades the primary), and resolves with the exit code once it has stopped.
+ * Started by an upgrading primary (a handover in the environment), it adopts that primary's
+ * sockets, and tells it whether it failed or is ready (successor.ts).
  */
 export async function runPrimary(options: ServeOptions): Promise<number> {
+  const handover = takeHandover();
+  const link = handover ? new PredecessorLink(handover.from) : undefined;
+  try {
+    return await servePrimary(options, handover, link);
+  } catch (err) {
+    await link?.failed(err);
+    throw err;
+  }
+}
+
+async function servePrimary(
+  options: ServeOptions,
+  handover: Handover | undefined,
+  link: PredecessorLink | undefined,
+): Promise<number> {
   if ((options.logMaxSize !== undefined || options.logKeep !== undefined) && !options.logFile) {
     throw new UsageError('--log-max-size and --log-keep need --log-file');
   }
@@ -34,16 +59,24 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
   const logFile = options.logFile
     ? new RotatingFile(options.logFile, { maxSize: options.logMaxSize ?? 10 * 1024 * 1024, keep: options.logKeep ?? 5 })
     : undefined;
-  const supervisor = new Supervisor({
-    metrics: options.admin !== undefined,
-    ...options,
-    ...(logFile ? { logOutput: logFile } : {}),
-  });
+  const supervisor = new Supervisor(
+    {
+      metrics: options.admin !== undefined,
+      ...options,
+      ...(logFile ? { logOutput: logFile } : {}),
+      // A scale since the predecessor started is kept.
+      ...(handover ? { workers: handover.workers } : {}),
+    },
+    handover ? { handover } : {},
+  );
+  const adminFd = handover?.admin && handover.admin.text === options.admin ? handover.admin.fd : undefined;
+  if (handover?.admin && adminFd === undefined) native().closeFd(handover.admin.fd); // --admin changed
   let admin: AdminServer | undefined;
   if (options.admin) {
     admin = new AdminServer(supervisor, {
       address: options.admin,
       ...(options.adminToken !== undefined ? { token: options.adminToken } : {}),
+      ...(adminFd !== undefined ? { fd: adminFd } : {}),
     });
     // Loaded here, not at import: every app that imports 'volley' would load prom-client otherwise.
     const { ClusterMetrics } = await import('./cluster-metrics.js');
@@ -55,6 +88,21 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
     });
     await admin.listen();
   }
+  const adminAddress = options.admin;
+  const upgrade = new PrimaryUpgrade(supervisor, {
+    adminSocket: () => (admin?.fd !== undefined && adminAddress ? { text: adminAddress, fd: admin.fd } : undefined),
+    committed: (pid) => {
+      if (options.pidFile) writePidFile(options.pidFile, pid);
+      admin?.handOver();
+    },
+  });
+  const startUpgrade = (why: string) =>
+    upgrade.upgrade().catch((err: Error) => {
+      // A failed successor was logged with its reason already; a refusal is said here.
+      if (!(err instanceof UpgradeError)) supervisor.log.event(`upgrade (${why}) refused: ${err.message}`);
+      throw err;
+    });
+  if (admin) admin.onUpgrade = () => startUpgrade('POST /upgrade');
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     switch (signal) {
@@ -78,6 +126,9 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
           supervisor.log.event(`log file ${logFile.path} reopened (SIGUSR1)`);
         }
         break;
+      case 'SIGUSR2':
+        startUpgrade('SIGUSR2').catch(() => undefined);
+        break;
       case 'SIGTTOU':
         if (supervisor.desiredWorkers > 1) {
           supervisor.scale(supervisor.desiredWorkers - 1).catch((err) => supervisor.log.event(String(err.message)));
@@ -85,12 +136,14 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
         break;
     }
   };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1'];
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2'];
   for (const s of signals) process.on(s, onSignal);
   let stopWatching: (() => void) | undefined;
   try {
     await supervisor.start();
     if (admin) supervisor.log.event(`admin endpoint on ${admin.description}`);
+    if (link) await takeOver(supervisor, link, admin);
+    if (options.pidFile && (!link || !supervisor.stopping)) writePidFile(options.pidFile);
     if (options.watch) {
       stopWatching = watchAndReload(supervisor, options.app, {
         ...(options.watchPath ? { paths: options.watchPath } : {}),
@@ -102,6 +155,20 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
     stopWatching?.();
     for (const s of signals) process.off(s, onSignal);
     await admin?.close();
+    if (options.pidFile) removePidFile(options.pidFile);
     if (logFile) await new Promise<void>((resolve) => logFile.end(resolve));
   }
+}
+
+/** A successor whose workers are ready: tell the predecessor, and serve alone once it hands over. */
+async function takeOver(supervisor: Supervisor, link: PredecessorLink, admin: AdminServer | undefined): Promise<void> {
+  if (!(await link.ready())) {
+    supervisor.log.event(`upgrade: primary ${link.from} did not hand over; stopping`);
+    void supervisor.stop('upgrade abandoned', 0);
+    return;
+  }
+  const sockets = supervisor.listenSockets;
+  if (sockets) sockets.ownsFiles = true;
+  admin?.takeOver();
+  supervisor.log.event(`upgrade: took over from primary ${link.from}; this primary (pid ${process.pid}) serves now`);
 }
