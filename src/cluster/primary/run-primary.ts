@@ -3,11 +3,14 @@ import { native } from '../../native/index.js';
 import { AdminServer } from './admin-server.js';
 import { UpgradeError } from './errors.js';
 import { type Handover, takeHandover } from './handover.js';
+import type { ListenSockets } from './listen-sockets.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { RotatingFile } from './rotating-file.js';
+import { SdNotify } from './sd-notify.js';
 import { PredecessorLink } from './successor.js';
 import { Supervisor } from './supervisor.js';
 import type { SupervisorOptions } from './supervisor-options.js';
+import { type PassedSocket, SystemdSockets, takeSystemdSockets } from './systemd-sockets.js';
 import { PrimaryUpgrade } from './upgrade.js';
 import { watchAndReload, watchPaths } from './watch-reload.js';
 
@@ -37,9 +40,13 @@ export interface ServeOptions extends SupervisorOptions {
  */
 export async function runPrimary(options: ServeOptions): Promise<number> {
   const handover = takeHandover();
+  // Sockets from systemd: passed to this process, or to a predecessor that handed them over.
+  const passed = handover
+    ? handover.listen.flatMap((h) => (h.kind === 'passed' ? h.fds : []))
+    : (takeSystemdSockets() ?? []);
   const link = handover ? new PredecessorLink(handover.from) : undefined;
   try {
-    return await servePrimary(options, handover, link);
+    return await servePrimary(options, handover, link, passed);
   } catch (err) {
     await link?.failed(err);
     throw err;
@@ -50,6 +57,7 @@ async function servePrimary(
   options: ServeOptions,
   handover: Handover | undefined,
   link: PredecessorLink | undefined,
+  passed: PassedSocket[],
 ): Promise<number> {
   if ((options.logMaxSize !== undefined || options.logKeep !== undefined) && !options.logFile) {
     throw new UsageError('--log-max-size and --log-keep need --log-file');
@@ -59,7 +67,7 @@ async function servePrimary(
   const logFile = options.logFile
     ? new RotatingFile(options.logFile, { maxSize: options.logMaxSize ?? 10 * 1024 * 1024, keep: options.logKeep ?? 5 })
     : undefined;
-  const supervisor = new Supervisor(
+  const supervisor: Supervisor = new Supervisor(
     {
       metrics: options.admin !== undefined,
       ...options,
@@ -67,8 +75,36 @@ async function servePrimary(
       // A scale since the predecessor started is kept.
       ...(handover ? { workers: handover.workers } : {}),
     },
-    handover ? { handover } : {},
+    {
+      ...(handover ? { handover } : {}),
+      ...(passed.length > 0
+        ? {
+            sockets: async (): Promise<ListenSockets> =>
+              new SystemdSockets(passed, supervisor.options.workers, handover?.from),
+          }
+        : {}),
+    },
   );
+  if (passed.length > 0 && options.listen?.length) {
+    supervisor.log.event(`--listen ${options.listen.join(', ')} ignored: serving the sockets systemd passed`);
+  }
+  const notify = SdNotify.fromEnv(supervisor.log);
+  const workersLine = () => {
+    const ready = supervisor.status().workers.filter((w) => w.state === 'ready').length;
+    return `${ready} of ${supervisor.desiredWorkers} worker(s) ready; primary ${process.pid}`;
+  };
+  /** Set once a successor serves: this primary's stop is no stop of the service. */
+  let handedOff = false;
+  if (notify) {
+    supervisor.lifecycle.on('reloading', () => notify.reloading('rolling reload'));
+    supervisor.lifecycle.on('reloaded', (ok) =>
+      notify.send({ READY: 1, STATUS: `${ok ? 'reloaded' : 'reload failed, old workers serve'}: ${workersLine()}` }),
+    );
+    supervisor.lifecycle.on('stopping', () => {
+      notify.stopWatchdog();
+      if (!handedOff) notify.send({ STOPPING: 1, STATUS: 'stopping' });
+    });
+  }
   const adminFd = handover?.admin && handover.admin.text === options.admin ? handover.admin.fd : undefined;
   if (handover?.admin && adminFd === undefined) native().closeFd(handover.admin.fd); // --admin changed
   let admin: AdminServer | undefined;
@@ -92,7 +128,11 @@ async function servePrimary(
   const upgrade = new PrimaryUpgrade(supervisor, {
     adminSocket: () => (admin?.fd !== undefined && adminAddress ? { text: adminAddress, fd: admin.fd } : undefined),
     committed: (pid) => {
+      handedOff = true;
       if (options.pidFile) writePidFile(options.pidFile, pid);
+      // The manager's main process is the successor from now on (it is ready: its workers are).
+      notify?.stopWatchdog();
+      notify?.send({ MAINPID: pid, READY: 1, STATUS: `upgraded: primary ${pid} serves` });
       admin?.handOver();
     },
   });
@@ -143,7 +183,12 @@ async function servePrimary(
     await supervisor.start();
     if (admin) supervisor.log.event(`admin endpoint on ${admin.description}`);
     if (link) await takeOver(supervisor, link, admin);
-    if (options.pidFile && (!link || !supervisor.stopping)) writePidFile(options.pidFile);
+    if (!supervisor.stopping) {
+      if (options.pidFile) writePidFile(options.pidFile);
+      // A successor's READY=1 went with MAINPID= from its predecessor, the main process until then.
+      notify?.send(link ? { STATUS: workersLine() } : { READY: 1, STATUS: workersLine() });
+      notify?.startWatchdog(process.env, link?.from);
+    }
     if (options.watch) {
       stopWatching = watchAndReload(supervisor, options.app, {
         ...(options.watchPath ? { paths: options.watchPath } : {}),

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { VolleyError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import type { WorkerMessage } from '../protocol.js';
@@ -101,6 +102,8 @@ export class Supervisor {
   reloads = 0;
   /** Observers of lifecycle changes (admin endpoint, tests). */
   onChange: (() => void) | undefined;
+  /** Reloads and the stop, for those who tell others (sd_notify): `reloading`, `reloaded`, `stopping`. */
+  readonly lifecycle = new EventEmitter<{ reloading: []; reloaded: [ok: boolean]; stopping: [reason: string] }>();
 
   constructor(options: SupervisorOptions, collaborators: SupervisorCollaborators = {}) {
     this.options = resolveSupervisorOptions(options);
@@ -472,6 +475,7 @@ export class Supervisor {
       const generation = ++this.#generation;
       this.reloads++;
       this.log.event(`rolling reload to generation ${generation} started`);
+      this.lifecycle.emit('reloading');
       for (const slot of [...this.#slots.values()]) {
         if (!slot.wanted || this.#stopping) continue;
         try {
@@ -479,10 +483,12 @@ export class Supervisor {
         } catch (err) {
           const serving = slot.worker?.state === 'ready' ? ` (pid ${slot.worker.pid} keeps serving)` : '';
           this.log.event(`rolling reload stopped at worker ${slot.id}${serving}: ${(err as Error).message}`);
+          this.lifecycle.emit('reloaded', false);
           throw new OperationError(`reload failed at worker ${slot.id}: ${firstLine(err)}`, err);
         }
       }
       this.log.event(`rolling reload to generation ${generation} done`);
+      this.lifecycle.emit('reloaded', true);
     });
   }
 
@@ -569,6 +575,7 @@ export class Supervisor {
     this.#stopping = true;
     this.onChange?.();
     this.log.event(`graceful stop (${reason}); readiness now 503`);
+    this.lifecycle.emit('stopping', reason);
     if (delayMs > 0) await sleep(delayMs);
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     for (const slot of this.#slots.values()) slot.cancelRestart();
