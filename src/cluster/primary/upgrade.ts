@@ -74,6 +74,10 @@ export class PrimaryUpgrade {
   async #run(): Promise<UpgradeResult> {
     const supervisor = this.#supervisor;
     const log = supervisor.log;
+    if (process.pid === 1) {
+      // A container's init: the container ends when it exits, and takes the successor with it.
+      throw new OperationError('this primary is PID 1 (a container): upgrade by replacing the container instead');
+    }
     const sockets = supervisor.listenSockets;
     if (!sockets?.handover) {
       throw new OperationError(
