@@ -21,6 +21,7 @@ import { runWrk, type WrkCounts } from '../helpers/wrk.js';
 const dir = mkdtempSync(join(tmpdir(), 'volley-upgrade-'));
 const pidFile = join(dir, 'volley.pid');
 const failFile = join(dir, 'fail');
+const unixSocket = join(dir, 'app.sock');
 let volley: VolleyProcess;
 let port: number;
 let admin: number;
@@ -68,6 +69,18 @@ async function handedOver(old: number, from: number): Promise<number> {
   assert.equal((await adminCall('GET', '/readyz')).status, 200);
   const who = await fetch(`http://127.0.0.1:${port}/whoami`).then((r) => r.json() as Promise<{ primary: number }>);
   assert.equal(who.primary, next, 'a worker of the new primary answers');
+  const viaUnix = await new Promise<{ primary: number }>((resolve, reject) => {
+    http
+      .get({ socketPath: unixSocket, path: '/whoami', agent: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+        });
+        res.on('end', () => resolve(JSON.parse(text) as { primary: number }));
+      })
+      .on('error', reject);
+  });
+  assert.equal(viaUnix.primary, next, 'the unix socket was handed over too (its file kept)');
   primary = next;
   return next;
 }
@@ -91,6 +104,8 @@ before(async () => {
       '2',
       '--listen',
       `127.0.0.1:${port}`,
+      '--listen',
+      `unix:${unixSocket}`,
       '--admin',
       `127.0.0.1:${admin}`,
       '--pid-file',

@@ -131,8 +131,11 @@ export class PrimaryUpgrade {
         child.off('message', onMessage);
         child.off('exit', onExit);
         child.off('error', onError);
+        this.#supervisor.lifecycle.off('stopping', onStopping);
         fn();
       };
+      // A stop asked for meanwhile wins: the successor must not take over a server being stopped.
+      const onStopping = () => done(() => reject(new Error('the server is stopping')));
       const onMessage = (m: unknown) => {
         const message = m as Partial<SuccessorMessage> | null;
         if (message?.volley === 'upgrade-ready') done(() => resolve(child.pid!));
@@ -160,6 +163,7 @@ export class PrimaryUpgrade {
       child.on('message', onMessage);
       child.once('exit', onExit);
       child.once('error', onError);
+      this.#supervisor.lifecycle.on('stopping', onStopping);
     });
   }
 
