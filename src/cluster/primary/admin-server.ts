@@ -1,12 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { UsageError } from '../../errors.js';
-import { native } from '../../native/index.js';
 import { parseAddress, resolveHost } from '../../server/address.js';
 import { isSocketLive, removeSocketFile } from '../../server/unix-listener.js';
+import { openUnixSocket, removeQuietly } from './admin-socket.js';
 import { OperationError } from './errors.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -200,28 +199,5 @@ export class AdminServer {
         return;
     }
     return reply(res, 404, { error: `no such admin endpoint: ${url.pathname}` });
-  }
-}
-
-/**
- * A unix admin socket opened by the addon (mode 0600 before listen), or undefined without it.
- * Not bound through Node: libuv removes the file of a socket it bound when the server closes,
- * which after an upgrade would take the file from under the successor.
- */
-function openUnixSocket(path: string): number | undefined {
-  let addon: ReturnType<typeof native>;
-  try {
-    addon = native();
-  } catch {
-    return undefined;
-  }
-  return addon.openUnixListener({ path, mode: 0o600 });
-}
-
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
   }
 }
