@@ -100,6 +100,7 @@ async function servePrimary(
     supervisor.lifecycle.on('reloaded', (ok) =>
       notify.send({ READY: 1, STATUS: `${ok ? 'reloaded' : 'reload failed, old workers serve'}: ${workersLine()}` }),
     );
+    supervisor.lifecycle.on('scaled', () => notify.send({ STATUS: workersLine() }));
     supervisor.lifecycle.on('stopping', () => {
       notify.stopWatchdog();
       if (!handedOff) notify.send({ STOPPING: 1, STATUS: 'stopping' });

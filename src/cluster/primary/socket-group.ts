@@ -47,6 +47,8 @@ export class SocketGroup {
       this.#fds.set(slot, fd);
       this.#order.push(slot);
     }
+    // The predecessor may have left a steering program on the group: the first steer() replaces it.
+    this.#steered = true;
   }
 
   /** The group's sockets in the kernel's order, for a successor primary. */

@@ -102,8 +102,13 @@ export class Supervisor {
   reloads = 0;
   /** Observers of lifecycle changes (admin endpoint, tests). */
   onChange: (() => void) | undefined;
-  /** Reloads and the stop, for those who tell others (sd_notify): `reloading`, `reloaded`, `stopping`. */
-  readonly lifecycle = new EventEmitter<{ reloading: []; reloaded: [ok: boolean]; stopping: [reason: string] }>();
+  /** Reloads, scaling and the stop, for those who tell others (sd_notify): `reloading`, `reloaded`, `scaled`, `stopping`. */
+  readonly lifecycle = new EventEmitter<{
+    reloading: [];
+    reloaded: [ok: boolean];
+    scaled: [];
+    stopping: [reason: string];
+  }>();
 
   constructor(options: SupervisorOptions, collaborators: SupervisorCollaborators = {}) {
     this.options = resolveSupervisorOptions(options);
@@ -516,6 +521,7 @@ export class Supervisor {
       const retiring = wanted.sort((a, b) => b.id - a.id).slice(0, wanted.length - count);
       await Promise.all(retiring.map((slot) => this.#retire(slot)));
       this.log.event(`now ${count} worker(s)`);
+      this.lifecycle.emit('scaled');
       this.onChange?.();
     });
   }
