@@ -126,11 +126,20 @@ async function servePrimary(
     await admin.listen();
   }
   const adminAddress = options.admin;
+  /** Rewrites --pid-file while serving: a failure is logged, it must not break a handover. */
+  const pidFileNames = (pid: number) => {
+    if (!options.pidFile) return;
+    try {
+      writePidFile(options.pidFile, pid);
+    } catch (err) {
+      supervisor.log.event((err as Error).message);
+    }
+  };
   const upgrade = new PrimaryUpgrade(supervisor, {
     adminSocket: () => (admin?.fd !== undefined && adminAddress ? { text: adminAddress, fd: admin.fd } : undefined),
     committed: (pid) => {
       handedOff = true;
-      if (options.pidFile) writePidFile(options.pidFile, pid);
+      pidFileNames(pid);
       // The manager's main process is the successor from now on (it is ready: its workers are).
       notify?.stopWatchdog();
       notify?.send({ MAINPID: pid, READY: 1, STATUS: `upgraded: primary ${pid} serves` });
@@ -181,11 +190,14 @@ async function servePrimary(
   for (const s of signals) process.on(s, onSignal);
   let stopWatching: (() => void) | undefined;
   try {
+    // A fresh primary writes it first, so that an unwritable path fails the start before any
+    // worker runs; a successor only once it serves (its predecessor's pid stays until then).
+    if (options.pidFile && !link) writePidFile(options.pidFile);
     await supervisor.start();
     if (admin) supervisor.log.event(`admin endpoint on ${admin.description}`);
     if (link) await takeOver(supervisor, link, admin);
     if (!supervisor.stopping) {
-      if (options.pidFile) writePidFile(options.pidFile);
+      if (link) pidFileNames(process.pid);
       // A successor's READY=1 went with MAINPID= from its predecessor, the main process until then.
       notify?.send(link ? { STATUS: workersLine() } : { READY: 1, STATUS: workersLine() });
       notify?.startWatchdog(process.env, link?.from);
