@@ -16,7 +16,7 @@ import { runLoad } from '../helpers/load.js';
 import { freePort, pidAlive, sleep, waitPidGone } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
 import { VolleyProcess } from '../helpers/volley-process.js';
-import { runWrk, type WrkCounts } from '../helpers/wrk.js';
+import { type WrkResult, wrk } from '../helpers/wrk.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'volley-upgrade-'));
 const pidFile = join(dir, 'volley.pid');
@@ -85,12 +85,11 @@ async function handedOver(old: number, from: number): Promise<number> {
   return next;
 }
 
-function assertClean(counts: WrkCounts, what: string): void {
-  const errors = { connect: counts.connect, read: counts.read, write: counts.write, timeout: counts.timeout };
-  assert.deepEqual(errors, { connect: 0, read: 0, write: 0, timeout: 0 }, `${what}: socket errors`);
-  assert.equal(counts.status, 0, `${what}: non-2xx responses`);
-  assert.ok(counts.requests > 200, `${what}: only ${counts.requests} requests`);
-  console.log(`# ${what}: ${counts.requests} requests, 0 socket errors, 0 non-2xx`);
+function assertClean(result: WrkResult, what: string): void {
+  assert.deepEqual(result.socketErrors, { connect: 0, read: 0, write: 0, timeout: 0 }, `${what}: socket errors`);
+  assert.equal(result.nonOk, 0, `${what}: non-2xx responses`);
+  assert.ok(result.requests > 200, `${what}: only ${result.requests} requests\n${result.output}`);
+  console.log(`# ${what}: ${result.requests} requests, 0 socket errors, 0 non-2xx`);
 }
 
 before(async () => {
@@ -142,11 +141,11 @@ test('SIGUSR2 under connection churn: 0 errors, a new primary, the old one gone,
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   const from = volley.output.length;
   const done = handedOver(old, from);
-  const load = runWrk({
+  const load = wrk({
     url: `http://127.0.0.1:${port}/`,
     connections: 32,
-    maxSeconds: 60,
-    headers: ['Connection: close'],
+    seconds: 60,
+    churn: true,
     until: done.then(() => sleep(300)),
   });
   await sleep(700);
@@ -160,10 +159,10 @@ test('volley upgrade (a second upgrade, from an upgraded primary) under keep-ali
   const old = primary;
   const from = volley.output.length;
   const done = handedOver(old, from);
-  const load = runWrk({
+  const load = wrk({
     url: `http://127.0.0.1:${port}/`,
     connections: 32,
-    maxSeconds: 60,
+    seconds: 60,
     until: done.then(() => sleep(300)),
   });
   await sleep(700);
