@@ -10,6 +10,7 @@
 #include <node_api.h>
 
 #include "send-many.h"
+#include "socket-tools.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -75,7 +76,7 @@ static const char *errno_name(int err) {
 }
 
 /* Throws an Error shaped like Node's own system errors: code, errno, syscall, address. */
-static napi_value throw_sys(napi_env env, int err, const char *syscall, const char *address) {
+napi_value throw_sys(napi_env env, int err, const char *syscall, const char *address) {
   char msg[512];
   const char *code = errno_name(err);
   if (address != NULL && address[0] != '\0') {
@@ -559,6 +560,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setParentDeathSignal", NULL, set_parent_death_signal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isSupported", NULL, is_supported, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendMany", NULL, send_many, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendUnixDatagram", NULL, send_unix_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setCloseOnExec", NULL, set_close_on_exec, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"socketInfo", NULL, socket_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

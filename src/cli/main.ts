@@ -1,5 +1,5 @@
 /**
- * The `volley` command: `serve` runs the supervisor; `status`, `reload`, `stop`, `scale` and `top`
+ * The `volley` command: `serve` runs the supervisor; `status`, `reload`, `upgrade`, `stop`, `scale` and `top`
  * talk to a running primary through its admin endpoint.
  */
 import { parseArgs } from 'node:util';
@@ -13,7 +13,7 @@ import { closest, unknownOptionMessage } from './suggest.js';
 import { topCommand } from './top.js';
 import { CONTROL_USAGE, mainUsage, serveUsage } from './usage.js';
 
-const COMMANDS = ['serve', 'status', 'reload', 'stop', 'scale', 'top', 'cert', 'help'];
+const COMMANDS = ['serve', 'status', 'reload', 'upgrade', 'stop', 'scale', 'top', 'cert', 'help'];
 
 /** Options of `volley serve` that users type at the control commands, and what they meant. */
 const CONTROL_HINTS: Record<string, string> = {
@@ -106,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
       return certCommand(rest);
     case 'status':
     case 'reload':
+    case 'upgrade':
     case 'stop':
     case 'scale':
       return control(command, rest);

@@ -34,6 +34,7 @@ export const COMMANDS_USAGE = `Usage:
   volley serve [<app-module>] [options] serve an app from N SO_REUSEPORT worker processes
   volley status [--admin ADDR] [--json] show the workers of a running server
   volley reload [--admin ADDR]          rolling reload (new workers load the app anew)
+  volley upgrade [--admin ADDR]         replace the primary itself, sockets handed over (also SIGUSR2)
   volley stop   [--admin ADDR]          graceful stop
   volley scale N [--admin ADDR]         change the number of workers
   volley top    [--admin ADDR]          live view of the workers (q to quit; --interval MS, default 1000)
@@ -70,6 +71,8 @@ variable (${env}, ...). Flags win over variables, variables over the file. See d
 export const CONTROL_USAGE: Record<string, string> = {
   status: 'Usage: volley status [--admin ADDR] [--admin-token T] [--json]\n  show the workers of a running server',
   reload: 'Usage: volley reload [--admin ADDR] [--admin-token T]\n  rolling reload: new workers load the app anew',
+  upgrade:
+    'Usage: volley upgrade [--admin ADDR] [--admin-token T]\n  replace the primary itself (new Volley, app or Node) without dropping a connection',
   stop: 'Usage: volley stop [--admin ADDR] [--admin-token T]\n  graceful stop',
   scale: 'Usage: volley scale N [--admin ADDR] [--admin-token T]\n  change the number of workers to N (1 or more)',
   top: 'Usage: volley top [--admin ADDR] [--admin-token T] [--interval MS]\n  live view of the workers (q to quit; --interval default 1000)',

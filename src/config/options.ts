@@ -181,6 +181,14 @@ export const SERVE_OPTIONS = [
     default: 'off',
   },
   {
+    key: 'pidFile',
+    flag: 'pid-file',
+    kind: 'path',
+    arg: 'PATH',
+    help: "keep the serving primary's pid in this file (written atomically; an upgrade rewrites it)",
+    default: 'off',
+  },
+  {
     key: 'joinPort',
     flag: 'join-port',
     kind: 'boolean',

@@ -44,6 +44,24 @@ export interface NativeAddon {
   isSupported(): boolean;
   /** send(2) of `data` to each fd (non-blocking, no SIGPIPE); results[i] = bytes sent or -errno. */
   sendMany(fds: Int32Array, data: Buffer, results: Int32Array): void;
+  /** One datagram to a unix socket (a leading '@' is the abstract namespace); returns bytes sent. */
+  sendUnixDatagram(path: string, data: Buffer): number;
+  /** Sets FD_CLOEXEC on an inherited fd, so that processes started later do not inherit it. */
+  setCloseOnExec(fd: number): void;
+  /** What the socket on `fd` is; throws (code ENOTSOCK, EBADF) when it is no socket. */
+  socketInfo(fd: number): SocketInfo;
+}
+
+export interface SocketInfo {
+  family: 'ipv4' | 'ipv6' | 'unix' | 'other';
+  type: 'stream' | 'dgram' | 'other';
+  listening: boolean;
+  reusePort: boolean;
+  /** Numeric address (ipv4, ipv6). */
+  address?: string;
+  port?: number;
+  /** Unix socket path ('@name' for an abstract one, '' for an unnamed one). */
+  path?: string;
 }
 
 let cached: NativeAddon | undefined;

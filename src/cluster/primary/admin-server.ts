@@ -5,6 +5,8 @@ import { isIP } from 'node:net';
 import { UsageError } from '../../errors.js';
 import { parseAddress, resolveHost } from '../../server/address.js';
 import { isSocketLive, removeSocketFile } from '../../server/unix-listener.js';
+import { openUnixSocket, removeQuietly } from './admin-socket.js';
+import { OperationError } from './errors.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface AdminOptions {
@@ -12,6 +14,8 @@ export interface AdminOptions {
   address: string;
   /** Bearer token every POST must carry. */
   token?: string;
+  /** A listening socket handed over by a predecessor primary: served as it is, not bound. */
+  fd?: number;
 }
 
 function isLoopback(host: string): boolean {
@@ -31,7 +35,7 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * The supervisor's admin endpoint: GET /healthz /readyz /status, POST /reload /scale /stop.
+ * The supervisor's admin endpoint: GET /healthz /readyz /status, POST /reload /scale /stop /upgrade.
  * It is served by the primary itself (it never accepts on the workers' sockets).
  */
 export class AdminServer {
@@ -39,6 +43,10 @@ export class AdminServer {
   readonly #options: AdminOptions;
   readonly #server: http.Server;
   #path: string | undefined;
+  /** Whether close() removes the unix socket file (not once a successor serves on it). */
+  #ownsPath = false;
+  /** POST /upgrade: resolves with the successor's pid once it serves, rejects with why not. */
+  onUpgrade: (() => Promise<{ pid: number }>) | undefined;
   /** Extra GET routes (e.g. /metrics), added by other parts of the primary. */
   readonly routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>();
 
@@ -57,16 +65,44 @@ export class AdminServer {
     return `unix:${this.#path}`;
   }
 
+  /** The listening socket's fd (for an upgrade's handover), once listening. */
+  get fd(): number | undefined {
+    const handle = (this.#server as unknown as { _handle?: { fd?: number } })._handle;
+    return handle?.fd !== undefined && handle.fd >= 0 ? handle.fd : undefined;
+  }
+
+  /** A successor serves on the socket now: stop accepting on it here and leave its file to the successor. */
+  handOver(): void {
+    this.#ownsPath = false;
+    this.#server.close();
+  }
+
+  /** This primary serves on the handed-over socket now (the predecessor left): its file is ours to remove. */
+  takeOver(): void {
+    this.#ownsPath = this.#path !== undefined;
+  }
+
   async listen(): Promise<void> {
     const address = parseAddress(this.#options.address, '--admin');
+    const fd = this.#options.fd;
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', (err) => reject(new UsageError(`--admin ${this.#options.address}: ${err.message}`)));
       if (address.kind === 'unix') {
         this.#path = address.path;
+        if (fd !== undefined) {
+          this.#server.listen({ fd }, resolve);
+          return;
+        }
         isSocketLive(address.path)
           .then(async (live) => {
             if (live) throw new Error('address in use: a server is listening there');
             await removeSocketFile(address.path);
+            const opened = openUnixSocket(address.path);
+            if (opened !== undefined) {
+              this.#ownsPath = true;
+              this.#server.listen({ fd: opened }, resolve);
+              return;
+            }
             this.#server.listen({ path: address.path }, () => {
               chmod(address.path, 0o600).then(resolve, reject);
             });
@@ -83,14 +119,19 @@ export class AdminServer {
           );
           return;
         }
-        this.#server.listen({ host: isIP(host) ? host : address.host, port: address.port }, resolve);
+        if (fd !== undefined) this.#server.listen({ fd }, resolve);
+        else this.#server.listen({ host: isIP(host) ? host : address.host, port: address.port }, resolve);
       }, reject);
     });
   }
 
   close(): Promise<void> {
     return new Promise((resolve) => {
-      this.#server.close(() => resolve());
+      this.#server.close(() => {
+        if (this.#ownsPath && this.#path) removeQuietly(this.#path);
+        this.#ownsPath = false;
+        resolve();
+      });
       this.#server.closeAllConnections();
     });
   }
@@ -143,6 +184,15 @@ export class AdminServer {
           return reply(res, 500, { error: (err as Error).message });
         }
       }
+      case '/upgrade':
+        if (!this.onUpgrade) return reply(res, 404, { error: 'this primary cannot be upgraded' });
+        try {
+          const { pid } = await this.onUpgrade();
+          return reply(res, 200, { status: `upgraded: primary ${pid} serves now`, pid, previous: process.pid });
+        } catch (err) {
+          // Refused (already upgrading, a reload runs) is a conflict; a successor that failed, an error.
+          return reply(res, err instanceof OperationError ? 409 : 500, { error: (err as Error).message });
+        }
       case '/stop':
         reply(res, 202, { status: 'stopping' });
         void supervisor.stop('POST /stop');

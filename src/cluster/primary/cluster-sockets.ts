@@ -11,6 +11,7 @@ export class ClusterSockets implements ListenSockets {
   readonly description = 'node:cluster round-robin';
   readonly addresses: string[];
   readonly #slots: number[] = [];
+  ownsFiles = true;
 
   constructor(addresses: string[]) {
     this.addresses = addresses;

@@ -20,3 +20,10 @@ export class PortInUseError extends VolleyError {
     super('VOLLEY_ERR_PORT_IN_USE', message, { cause });
   }
 }
+
+/** An upgrade of the primary whose successor failed to start or to become ready (the old one keeps serving). */
+export class UpgradeError extends VolleyError {
+  constructor(message: string, cause?: unknown) {
+    super('VOLLEY_ERR_UPGRADE', message, { cause });
+  }
+}

@@ -5,6 +5,7 @@
  * by the addon (reuseport-sockets.ts), or node:cluster's round-robin (cluster-sockets.ts).
  */
 import type { SlotListener } from '../protocol.js';
+import type { HandedListen } from './handover.js';
 
 export interface ListenSockets {
   /** How connections reach the workers, for the start-up log line. */
@@ -22,4 +23,14 @@ export interface ListenSockets {
   /** The slot's place among the open slots, as the kernel numbers them (for CPU pinning). */
   cpuIndexOf(slot: number): number;
   closeAll(): void;
+  /**
+   * The sockets as a successor primary adopts them (handover.ts), fds as this process has
+   * them; absent where they cannot be handed over (node:cluster: its primary accepts).
+   */
+  handover?(): HandedListen[];
+  /**
+   * Whether closeAll() also removes the unix socket files. False while another primary
+   * shares the sockets (a successor starting, or after handing them over): the file is its.
+   */
+  ownsFiles: boolean;
 }

@@ -1,6 +1,7 @@
 import { reusePortUnavailable } from '../../native/index.js';
 import { parseAddress, resolveHost } from '../../server/address.js';
 import { ClusterSockets } from './cluster-sockets.js';
+import type { HandedListen } from './handover.js';
 import type { ListenSockets } from './listen-sockets.js';
 import type { LogSink } from './log-sink.js';
 import { assertPortFreeNet } from './port-guard.js';
@@ -15,8 +16,21 @@ import { ReusePortSockets } from './reuseport-sockets.js';
  */
 export async function openListenSockets(
   listen: string[],
-  options: { cpuSteering: boolean; joinPort?: boolean; log: LogSink },
+  options: {
+    cpuSteering: boolean;
+    joinPort?: boolean;
+    log: LogSink;
+    /** Sockets handed over by a predecessor primary (an upgrade): adopted, not bound. */
+    adopt?: { from: number; listen: HandedListen[] };
+  },
 ): Promise<ListenSockets> {
+  if (options.adopt) {
+    return ReusePortSockets.open(listen, {
+      cpuSteering: options.cpuSteering,
+      joinPort: options.joinPort ?? false,
+      adopt: options.adopt,
+    });
+  }
   const forced = process.env.VOLLEY_FORCE_CLUSTER === '1';
   const unavailable = forced ? undefined : reusePortUnavailable();
   if (forced || unavailable) {

@@ -38,6 +38,24 @@ export class SocketGroup {
     return [...this.#fds.values()];
   }
 
+  /**
+   * Takes sockets a predecessor primary opened, in the kernel's order of the group (what
+   * `handover()` lists), instead of opening them.
+   */
+  adopt(sockets: readonly { slot: number; fd: number }[]): void {
+    for (const { slot, fd } of sockets) {
+      this.#fds.set(slot, fd);
+      this.#order.push(slot);
+    }
+    // The predecessor may have left a steering program on the group: the first steer() replaces it.
+    this.#steered = true;
+  }
+
+  /** The group's sockets in the kernel's order, for a successor primary. */
+  handover(): { slot: number; fd: number }[] {
+    return this.#order.map((slot) => ({ slot, fd: this.#fds.get(slot)! }));
+  }
+
   /** Opens the slot's socket; with port 0 the first socket picks the port for the rest. */
   open(slot: number): number {
     const addon = native();

@@ -135,6 +135,7 @@ export class FakeSockets implements ListenSockets {
   /** The slots of the last steer() call. */
   steered: number[] = [];
   closedAll = false;
+  ownsFiles = true;
 
   open(slot: number): void {
     this.open_.add(slot);

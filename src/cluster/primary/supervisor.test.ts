@@ -332,3 +332,37 @@ test('rpc: a hosted service answers, an unknown one is an error reply', async (t
     },
   );
 });
+
+test('exclusive (an upgrade): refused during a reload; reload and scale refused while it runs; lifecycle events', async (t) => {
+  const { supervisor, spawner } = harness();
+  t.after(() => supervisor.forceStop());
+  await supervisor.start();
+  const events: string[] = [];
+  supervisor.lifecycle.on('reloading', () => events.push('reloading'));
+  supervisor.lifecycle.on('reloaded', (ok) => events.push(`reloaded ${ok}`));
+  supervisor.lifecycle.on('stopping', (reason) => events.push(`stopping ${reason}`));
+  spawner.plan = () => 'never-ready';
+  const reload = supervisor.reload();
+  await until(() => spawner.workers.length === 3, 'the first successor');
+  await assert.rejects(
+    supervisor.exclusive('an upgrade', async () => 'ran'),
+    (err: Error) =>
+      err instanceof OperationError && /while a rolling reload, scale or recycle is in progress/.test(err.message),
+  );
+  spawner.workers[2]!.becomeReady();
+  await until(() => spawner.workers.length === 4, 'the second successor');
+  spawner.workers[3]!.becomeReady();
+  await reload;
+  let release!: () => void;
+  const upgrade = supervisor.exclusive('an upgrade', () => new Promise<string>((r) => (release = () => r('done'))));
+  await assert.rejects(supervisor.reload(), /cannot reload while an upgrade is in progress/);
+  await assert.rejects(supervisor.scale(3), /cannot scale while an upgrade is in progress/);
+  await assert.rejects(
+    supervisor.exclusive('an upgrade', async () => 1),
+    /an upgrade is already in progress/,
+  );
+  release();
+  assert.equal(await upgrade, 'done');
+  await supervisor.stop('test', 0);
+  assert.deepEqual(events, ['reloading', 'reloaded true', 'stopping test']);
+});

@@ -1,9 +1,11 @@
+import { EventEmitter } from 'node:events';
 import { VolleyError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import type { WorkerMessage } from '../protocol.js';
 import { Backoff } from './backoff.js';
 import { pinToCpu } from './cpu-pinning.js';
 import { OperationError, StartupError } from './errors.js';
+import type { Handover } from './handover.js';
 import type { ListenSockets } from './listen-sockets.js';
 import { LogSink } from './log-sink.js';
 import { openListenSockets } from './open-listen-sockets.js';
@@ -53,6 +55,8 @@ export interface SupervisorCollaborators {
   heartbeatIntervalMs?: number;
   /** How long a retiring socket keeps being accepted on after new connections were steered away. */
   retireSettleMs?: number;
+  /** Sockets a predecessor primary handed over (an upgrade): the default opener adopts them. */
+  handover?: Handover;
 }
 
 type Replacement = 'start' | 'restart' | 'hung' | 'reload' | 'recycle';
@@ -89,11 +93,22 @@ export class Supervisor {
   #heartbeat: NodeJS.Timeout | undefined;
   #pingSeq = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Cluster operations queued or running. */
+  #operations = 0;
+  /** An operation that excludes every other (an upgrade of the primary), while it runs. */
+  #exclusive: string | undefined;
   #resolveDone!: (code: number) => void;
   readonly done: Promise<number>;
   reloads = 0;
   /** Observers of lifecycle changes (admin endpoint, tests). */
   onChange: (() => void) | undefined;
+  /** Reloads, scaling and the stop, for those who tell others (sd_notify): `reloading`, `reloaded`, `scaled`, `stopping`. */
+  readonly lifecycle = new EventEmitter<{
+    reloading: [];
+    reloaded: [ok: boolean];
+    scaled: [];
+    stopping: [reason: string];
+  }>();
 
   constructor(options: SupervisorOptions, collaborators: SupervisorCollaborators = {}) {
     this.options = resolveSupervisorOptions(options);
@@ -102,7 +117,12 @@ export class Supervisor {
     this.#openSockets =
       collaborators.sockets ??
       ((listen, log) =>
-        openListenSockets(listen, { cpuSteering: this.options.cpuAffinity, joinPort: this.options.joinPort, log }));
+        openListenSockets(listen, {
+          cpuSteering: this.options.cpuAffinity,
+          joinPort: this.options.joinPort,
+          log,
+          ...(collaborators.handover ? { adopt: collaborators.handover } : {}),
+        }));
     this.#spawnWorker = collaborators.spawnWorker ?? processSpawner(this.log);
     this.#pinWorker = collaborators.pin ?? pinToCpu;
     this.#newBackoff = collaborators.backoff ?? (() => new Backoff());
@@ -119,6 +139,11 @@ export class Supervisor {
 
   get desiredWorkers(): number {
     return this.#desired;
+  }
+
+  /** The listening sockets, once start() opened them (an upgrade hands them over). */
+  get listenSockets(): ListenSockets | undefined {
+    return this.#sockets;
   }
 
   /** Listen addresses as bound (port 0 resolved). */
@@ -330,6 +355,7 @@ export class Supervisor {
   }
 
   #recycle(slot: Slot, why: string): void {
+    if (this.#exclusive) return; // an upgrade replaces every worker anyway
     slot.recycleQueued = true;
     this.log.event(`recycling worker ${slot.id} (pid ${slot.worker?.pid}): ${why}`);
     this.#enqueue(async () => {
@@ -404,9 +430,38 @@ export class Supervisor {
 
   /** Runs cluster operations (reload, scale, recycle) one at a time. */
   #enqueue<T>(op: () => Promise<T>): Promise<T> {
+    this.#operations++;
     const next = this.#queue.then(op, op);
-    this.#queue = next.catch(() => undefined);
+    this.#queue = next.then(
+      () => this.#operations--,
+      () => this.#operations--,
+    );
     return next;
+  }
+
+  /** Refuses an operation while an exclusive one runs. */
+  #refuseDuringExclusive(what: string): OperationError | undefined {
+    if (!this.#exclusive) return undefined;
+    return new OperationError(`cannot ${what} while ${this.#exclusive} is in progress; try again after it`);
+  }
+
+  /**
+   * Runs `op` as the only cluster operation: refused while a reload, scale or recycle is
+   * queued or running, and while it runs those are refused (an upgrade of the primary and a
+   * reload must never run at once: both replace every worker).
+   */
+  async exclusive<T>(what: string, op: () => Promise<T>): Promise<T> {
+    if (this.#stopping) throw new OperationError(`cannot start ${what}: the server is stopping`);
+    if (this.#exclusive) throw new OperationError(`${this.#exclusive} is already in progress`);
+    if (this.#operations > 0) {
+      throw new OperationError(`cannot start ${what} while a rolling reload, scale or recycle is in progress`);
+    }
+    this.#exclusive = what;
+    try {
+      return await op();
+    } finally {
+      this.#exclusive = undefined;
+    }
   }
 
   /**
@@ -415,11 +470,17 @@ export class Supervisor {
    * with the old workers still serving; the next reload takes the next generation number.
    */
   reload(): Promise<void> {
+    const refused = this.#refuseDuringExclusive('reload');
+    if (refused) {
+      this.log.event(refused.message);
+      return Promise.reject(refused);
+    }
     return this.#enqueue(async () => {
       if (this.#stopping) throw new OperationError('the server is stopping');
       const generation = ++this.#generation;
       this.reloads++;
       this.log.event(`rolling reload to generation ${generation} started`);
+      this.lifecycle.emit('reloading');
       for (const slot of [...this.#slots.values()]) {
         if (!slot.wanted || this.#stopping) continue;
         try {
@@ -427,10 +488,12 @@ export class Supervisor {
         } catch (err) {
           const serving = slot.worker?.state === 'ready' ? ` (pid ${slot.worker.pid} keeps serving)` : '';
           this.log.event(`rolling reload stopped at worker ${slot.id}${serving}: ${(err as Error).message}`);
+          this.lifecycle.emit('reloaded', false);
           throw new OperationError(`reload failed at worker ${slot.id}: ${firstLine(err)}`, err);
         }
       }
       this.log.event(`rolling reload to generation ${generation} done`);
+      this.lifecycle.emit('reloaded', true);
     });
   }
 
@@ -439,6 +502,8 @@ export class Supervisor {
     if (!Number.isInteger(count) || count < 1 || count > 1024) {
       return Promise.reject(new OperationError(`worker count must be an integer from 1 to 1024, got ${count}`));
     }
+    const refused = this.#refuseDuringExclusive('scale');
+    if (refused) return Promise.reject(refused);
     return this.#enqueue(async () => {
       if (this.#stopping) throw new OperationError('the server is stopping');
       const from = this.#desired;
@@ -456,6 +521,7 @@ export class Supervisor {
       const retiring = wanted.sort((a, b) => b.id - a.id).slice(0, wanted.length - count);
       await Promise.all(retiring.map((slot) => this.#retire(slot)));
       this.log.event(`now ${count} worker(s)`);
+      this.lifecycle.emit('scaled');
       this.onChange?.();
     });
   }
@@ -507,14 +573,16 @@ export class Supervisor {
   /**
    * Graceful stop: readiness turns 503 at once; workers keep serving for shutdownDelay, then
    * drain (finish in-flight requests, close keep-alive connections) for up to shutdownTimeout.
+   * `delayMs` 0 skips the delay (after an upgrade the successor's workers already serve).
    * Resolves `done` with 0 once every worker is gone, those draining from a reload included.
    */
-  async stop(reason = 'stop requested'): Promise<number> {
+  async stop(reason = 'stop requested', delayMs = this.options.shutdownDelay): Promise<number> {
     if (this.#stopping) return this.done;
     this.#stopping = true;
     this.onChange?.();
     this.log.event(`graceful stop (${reason}); readiness now 503`);
-    if (this.options.shutdownDelay > 0) await sleep(this.options.shutdownDelay);
+    this.lifecycle.emit('stopping', reason);
+    if (delayMs > 0) await sleep(delayMs);
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     for (const slot of this.#slots.values()) slot.cancelRestart();
     const workers = this.#allWorkers();
