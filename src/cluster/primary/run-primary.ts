@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { AdminServer } from './admin-server.js';
+import { addAdminViews } from './admin-views.js';
 import { RotatingFile } from './rotating-file.js';
 import { Supervisor } from './supervisor.js';
 import type { SupervisorOptions } from './supervisor-options.js';
@@ -53,6 +54,7 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
       res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
       res.end(text);
     });
+    addAdminViews(admin, supervisor);
     await admin.listen();
   }
   let interrupts = 0;
