@@ -41,6 +41,7 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
     ...(logFile ? { logOutput: logFile } : {}),
   });
   let admin: AdminServer | undefined;
+  let removeViews: (() => void) | undefined;
   if (options.admin) {
     admin = new AdminServer(supervisor, {
       address: options.admin,
@@ -54,7 +55,7 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
       res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
       res.end(text);
     });
-    addAdminViews(admin, supervisor);
+    removeViews = addAdminViews(admin, supervisor, { tokenRequired: options.adminToken !== undefined });
     await admin.listen();
   }
   let interrupts = 0;
@@ -103,6 +104,7 @@ export async function runPrimary(options: ServeOptions): Promise<number> {
   } finally {
     stopWatching?.();
     for (const s of signals) process.off(s, onSignal);
+    removeViews?.();
     await admin?.close();
     if (logFile) await new Promise<void>((resolve) => logFile.end(resolve));
   }
