@@ -3,9 +3,9 @@ import type { Duplex, Readable } from 'node:stream';
 import { pipeline, Transform } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
+import { lazyRequire } from '../lazy-require.js';
 import { startClientSpan } from '../otel/client-span.js';
 import { tracingActive } from '../otel/tracing-active.js';
-import { lazyRequire } from '../lazy-require.js';
 
 const undici = lazyRequire<typeof import('undici')>('undici');
 

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import { VERSION } from '../version.js';
 import { otelApi } from './api.js';
@@ -16,7 +16,12 @@ type Raw = {
 /** Set once an error was recorded: its status (with the message) stays. */
 const kErrored: unique symbol = Symbol('volley.span.errored');
 
-type RawRes = { statusCode: number; once(event: 'close', fn: () => void): unknown; [kSpan]?: Span; [kErrored]?: boolean };
+type RawRes = {
+  statusCode: number;
+  once(event: 'close', fn: () => void): unknown;
+  [kSpan]?: Span;
+  [kErrored]?: boolean;
+};
 
 /** HTTP methods semantic conventions know; others are `_OTHER` (with the original kept). */
 const KNOWN_METHODS = new Set([
