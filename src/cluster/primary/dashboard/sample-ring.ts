@@ -146,10 +146,12 @@ export class SampleRing {
       cols.rps[slot] = rps;
       cols.p50[slot] = latency ? quantileMs(latency, 0.5) : Number.NaN;
       cols.p99[slot] = latency ? quantileMs(latency, 0.99) : Number.NaN;
-      cols.lag[slot] = r.lagMs;
-      cols.rss[slot] = r.rssBytes;
+      // RSS 0: no heartbeat yet (a worker still starting), so no lag or RSS to show either.
+      const beat = r.rssBytes > 0;
+      cols.lag[slot] = beat ? r.lagMs : Number.NaN;
+      cols.rss[slot] = beat ? r.rssBytes : Number.NaN;
       if (seconds > 0) totalRps += rps;
-      maxLag = Number.isNaN(maxLag) ? r.lagMs : Math.max(maxLag, r.lagMs);
+      if (beat) maxLag = Number.isNaN(maxLag) ? r.lagMs : Math.max(maxLag, r.lagMs);
       rss += r.rssBytes;
       point.workers[r.id] = {} as Record<SeriesName, number | null>;
       for (const name of SERIES) point.workers[r.id]![name] = orNull(cols[name][slot]!);
@@ -161,7 +163,7 @@ export class SampleRing {
     t.p50[slot] = quantileMs(totalLatency, 0.5);
     t.p99[slot] = quantileMs(totalLatency, 0.99);
     t.lag[slot] = maxLag;
-    t.rss[slot] = readings.length > 0 ? rss : Number.NaN;
+    t.rss[slot] = rss > 0 ? rss : Number.NaN;
     for (const name of SERIES) point.total[name] = orNull(t[name][slot]!);
     const oldest = this.#times[this.#head]!;
     while (this.markers.length > 0 && (this.markers[0]!.at < oldest || this.markers.length > MAX_MARKERS))
