@@ -167,4 +167,19 @@ test('the dashboard over a unix-socket admin endpoint: the page, uPlot and the e
   assert.ok(Array.isArray(hello.logs) && hello.logs.some((l: string) => l.includes('worker(s) ready')));
   const sample = JSON.parse(/event: sample\ndata: (.*)\n/.exec(events.body)![1]!);
   assert.deepEqual(Object.keys(sample.point.workers).sort(), ['1', '2']);
+
+  // A browser's cross-site POST is refused, even without a token configured.
+  const crossSite = await new Promise<number>((resolve, reject) => {
+    const req = http.request(
+      { socketPath: socket, path: '/stop', method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(crossSite, 403);
+  assert.ok(!volley.output.includes('graceful stop'), 'the server did not stop');
 });

@@ -49,6 +49,7 @@ export function logsRoute(backlog: LogBacklog) {
       ...(lines !== undefined ? { last: lines } : {}),
     };
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+    res.flushHeaders(); // a follower with nothing to read yet still learns that the stream is open
     const backlog_ = backlog.query(query);
     if (backlog_.length > 0) res.write(`${backlog_.map((r) => r.json).join('\n')}\n`);
     if (!follow || req.method === 'HEAD') {
