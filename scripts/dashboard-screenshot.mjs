@@ -18,15 +18,31 @@ const freePort = () =>
 const [port, admin] = [await freePort(), await freePort()];
 const server = spawn(
   process.execPath,
-  ['bin/volley.js', 'serve', 'examples/chat.ts', '--workers', '2', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${admin}`],
+  [
+    'bin/volley.js',
+    'serve',
+    'examples/chat.ts',
+    '--workers',
+    '2',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--admin',
+    `127.0.0.1:${admin}`,
+  ],
   { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, VOLLEY_REDIS_URL: '' } },
 );
 let wrk;
 let browser;
 try {
-  await new Promise((resolve) => server.stdout.on('data', (c) => c.toString().includes('worker(s) ready') && resolve()));
+  await new Promise((resolve) =>
+    server.stdout.on('data', (c) => c.toString().includes('worker(s) ready') && resolve()),
+  );
   wrk = spawn('wrk', ['-t2', '-c32', '-d60s', `http://127.0.0.1:${port}/`], { stdio: 'ignore' });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await page.goto(`http://127.0.0.1:${admin}/`);
   await sleep(15_000);

@@ -36,7 +36,9 @@ test('GET /logs: the backlog as NDJSON, filtered by worker, since and lines; a b
   assert.match(((await bad.json()) as { error: string }).error, /worker=N/);
 });
 
-test('GET /logs follows: records pushed after the request arrive on the open response, only the asked worker', { timeout: 10_000 }, async (t) => {
+test('GET /logs follows: records pushed after the request arrive on the open response, only the asked worker', {
+  timeout: 10_000,
+}, async (t) => {
   const backlog = new LogBacklog();
   const { server, base } = await serve(backlog);
   t.after(() => {
