@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: side-by-side, interleaved HTTP benchmarks of Volley against raw node:http,
  * Fastify, Hono and Express (one process each), a router micro-benchmark against find-my-way,
- * and the multi-process section (volley serve vs node:cluster vs one process); HTTP/2 over TLS
+ * the multi-process section (volley serve vs node:cluster vs one process), Express and Hono apps
+ * under volley serve vs PM2 and node:cluster (apps); HTTP/2 over TLS
  * (Volley vs raw node:http2, with h2load) and the bus fan-out latency of the chat example.
  * A measurement tool, not a test: it prints markdown tables and writes them (and the raw runs as JSON).
  *
- *   npm run build && npm run bench [-- --quick] [--only single,instructions,router,multi,h2,fanout]
+ *   npm run build && npm run bench [-- --quick] [--only single,validation,instructions,router,multi,apps,skew,h2,fanout]
  *                                   [--rounds N] [--duration S] [--out FILE.md]
  *
  * Run from the repository root; loopback only; every process it starts is stopped by pid.
@@ -14,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type AppsResults, appsMarkdown, appsTargets, runApps } from './apps.js';
 import { type FanoutResults, fanoutMarkdown, runFanout } from './fanout.js';
 import { checkH2load, type H2Results, h2Markdown, runH2 } from './h2.js';
 import { checkValgrind, type InstructionResults, instructionsMarkdown, runInstructions } from './instructions.js';
@@ -26,8 +28,10 @@ import { machine } from './machine.js';
 import { type MultiResults, multiMarkdown, multiTargets, runMulti } from './multi.js';
 import { type RouterResults, routerMarkdown, runRouter } from './router.js';
 import { runSingle, type SingleResults, singleMarkdown } from './single.js';
+import { runSkew, type SkewResults, skewMarkdown } from './skew.js';
+import { runValidation, type ValidationResults, validationMarkdown } from './validation.js';
 
-const SECTIONS = ['single', 'instructions', 'router', 'multi', 'h2', 'fanout'] as const;
+const SECTIONS = ['single', 'validation', 'instructions', 'router', 'multi', 'apps', 'skew', 'h2', 'fanout'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'max-noise': { type: 'string' },
     retries: { type: 'string', default: '2' },
+    apps: { type: 'string' },
     'fanout-procs': { type: 'string', default: '2' },
     'fanout-clients': { type: 'string', default: '1000' },
     'fanout-poll-us': { type: 'string', default: '250' },
@@ -56,6 +61,7 @@ if (values.help) {
   --no-pin    do not pin single-process servers and wrk to separate CPUs with taskset
   --max-noise measure a run again (up to --retries times, default 2; the quietest run is kept)
               when other processes used more than PCT% of the machine's CPU during it
+  --apps A,B  the apps section runs only these apps (Express, Hono)
   --fanout-procs N  receiver processes (bench/tools/ws-fanout-client.c) the fan-out clients are split over (default 2)
   --fanout-clients N  fan-out WebSocket clients (default 1000, the issue's number)
   --fanout-poll-us N  the receivers' pause between batches of ready sockets, in µs (default 250)
@@ -116,9 +122,12 @@ interface Raw {
   config: Config;
   seconds?: number;
   single?: SingleResults;
+  validation?: ValidationResults;
   instructions?: InstructionResults;
   router?: RouterResults;
   multi?: MultiResults;
+  apps?: AppsResults;
+  skew?: SkewResults;
   h2?: H2Results;
   fanout?: FanoutResults;
 }
@@ -148,6 +157,19 @@ function render(raw: Raw): string {
         : `No CPU pinning: \`${raw.single.wrk}\`.`,
       '',
       singleMarkdown(raw.single),
+    );
+  }
+  if (raw.validation) {
+    md.push(
+      '',
+      '### Validated JSON POST: endpoint() per schema library vs req.json() (single process)',
+      '',
+      'POST /json with the same ~1 KB order as the JSON scenario, echoed back; `endpoint({ body })` with a schema of the whole order ' +
+        '(bench/servers/volley-validated.mjs). ' +
+        (c.serverCpu !== undefined ? `Server on CPU ${c.serverCpu}, wrk on CPU ${c.loadCpu}: ` : 'No CPU pinning: ') +
+        `\`${raw.validation.wrk}\`.`,
+      '',
+      validationMarkdown(raw.validation),
     );
   }
   if (raw.instructions) {
@@ -192,6 +214,36 @@ function render(raw: Raw): string {
       'Targets (issue 4):',
       '',
       targets.map((t) => `- ${t.name}: **${t.value}** — ${t.met ? 'met' : 'NOT met'}`).join('\n'),
+    );
+  }
+  if (raw.apps) {
+    const targets = appsTargets(raw.apps);
+    md.push(
+      '',
+      "### Other frameworks' apps, multi-process (2 workers, Express and Hono hello)",
+      '',
+      'The same app modules (bench/servers/apps/) under `volley serve` (exported, and listening itself on $PORT), ' +
+        '`pm2 start <module> -i 2` (PM2 ' +
+        raw.apps.pm2Version +
+        ', its own PM2_HOME) and node:cluster; no CPU pinning; × PM2 and × node:cluster are medians of per-round ratios. ' +
+        'CPU µs/req counts the primary (PM2: its daemon, the cluster primary) and the workers.',
+      '',
+      appsMarkdown(raw.apps),
+      '',
+      'Targets (issue 15):',
+      '',
+      targets.map((t) => `- ${t.name}: **${t.value}** — ${t.met ? 'met' : 'NOT met'}`).join('\n'),
+    );
+  }
+  if (raw.skew) {
+    md.push(
+      '',
+      '### Skewed load (2 workers; 1 in 50 requests blocks its worker 20 ms)',
+      '',
+      `volley serve, node:cluster and \`pm2 start -i 2\` on bench/servers/apps/skew-*.cjs; wrk -t1 for ${raw.skew.seconds} s per run, ` +
+        'no CPU pinning; × node:cluster is the median of per-round ratios; max ms is the worst run’s maximum.',
+      '',
+      skewMarkdown(raw.skew),
     );
   }
   if (raw.h2) {
@@ -251,6 +303,10 @@ async function main(): Promise<void> {
     raw.single = await runSingle(cfg);
     save(raw);
   }
+  if (only.has('validation')) {
+    raw.validation = await runValidation(cfg);
+    save(raw);
+  }
   if (only.has('instructions')) {
     raw.instructions = await runInstructions(cfg);
     save(raw);
@@ -261,6 +317,17 @@ async function main(): Promise<void> {
   }
   if (only.has('multi')) {
     raw.multi = await runMulti(cfg);
+    save(raw);
+  }
+  if (only.has('apps')) {
+    raw.apps = await runApps(
+      cfg,
+      values.apps?.split(',').map((a) => a.trim()),
+    );
+    save(raw);
+  }
+  if (only.has('skew')) {
+    raw.skew = await runSkew(cfg);
     save(raw);
   }
   if (only.has('h2')) {

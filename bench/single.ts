@@ -14,6 +14,9 @@ export const FRAMEWORKS = [
   { name: 'Volley', script: 'bench/servers/volley.mjs' },
   { name: 'Fastify', script: 'bench/servers/fastify.mjs' },
   { name: 'Hono', script: 'bench/servers/hono.mjs' },
+  // The same Hono app through a plain streaming Web adapter (bench/servers/web-adapter.mjs):
+  // what `volley serve` would gain by its own adapter instead of @hono/node-server's.
+  { name: 'Hono, plain Web adapter', script: 'bench/servers/hono-own-adapter.mjs' },
   { name: 'Express', script: 'bench/servers/express.mjs' },
 ] as const;
 

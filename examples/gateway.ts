@@ -7,12 +7,17 @@
 //
 // Environment: UPSTREAM_USERS, UPSTREAM_ORDERS (default http://127.0.0.1:9101 and :9102),
 // JWT_SECRET (HS256), RATE_LIMIT (requests per minute per user, default 100),
-// VOLLEY_REDIS_URL (share the rate limit across machines).
+// VOLLEY_REDIS_URL (share the rate limit across machines). The gateway describes itself at
+// /openapi.json: the proxied routes are endpoint()s without schemas, documented with the JWT
+// scheme of the hoop in front of them.
+import { Type } from '@sinclair/typebox';
 import { Redis } from 'ioredis';
 import {
   accessLog,
+  endpoint,
   jwtAuth,
   jwtClaims,
+  OpenApi,
   proxy,
   Router,
   rateLimiter,
@@ -45,17 +50,30 @@ const api = new Router('api')
   )
   .push(
     new Router('users/{**rest}').goal(
-      proxy(users, { connectTimeout: 1000, headersTimeout: 2000, bodyTimeout: 10_000 }),
+      endpoint(
+        { summary: 'The users service (proxied)', tags: ['users'] },
+        proxy(users, { connectTimeout: 1000, headersTimeout: 2000, bodyTimeout: 10_000 }),
+      ),
     ),
   )
   .push(
     new Router('orders/{**rest}').goal(
-      proxy(orders, { connectTimeout: 1000, headersTimeout: 5000, bodyTimeout: 30_000 }),
+      endpoint(
+        { summary: 'The orders service (proxied)', tags: ['orders'] },
+        proxy(orders, { connectTimeout: 1000, headersTimeout: 5000, bodyTimeout: 30_000 }),
+      ),
     ),
   );
 
-const router = new Router()
-  .push(new Router('healthz').get(() => ({ ok: true, worker: Number(process.env.VOLLEY_WORKER_ID ?? 0) })))
-  .push(api);
+const health = endpoint(
+  {
+    summary: 'This gateway worker is up',
+    responses: { 200: Type.Object({ ok: Type.Boolean(), worker: Type.Integer() }) },
+  },
+  () => ({ ok: true, worker: Number(process.env.VOLLEY_WORKER_ID ?? 0) }),
+);
+
+const router = new Router().push(new Router('healthz').get(health)).push(api);
+router.push(new OpenApi('Gateway', '1.0.0').mergeRouter(router).intoRouter('openapi.json'));
 
 export default new Service(router).hoop(requestId()).hoop(accessLog());

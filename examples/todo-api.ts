@@ -1,133 +1,138 @@
-// A JSON CRUD API for todos: params, body validation with RFC 9457 problem details, 404s.
+// A JSON CRUD API for todos, validated by zod schemas through endpoint(), with its OpenAPI
+// document and two documentation UIs built from the same schemas.
 //
 //   volley serve examples/todo-api.ts --workers 1 --listen 127.0.0.1:7878
 //   curl -s localhost:7878/todos -H 'content-type: application/json' -d '{"title":"write docs"}'
+//   open http://localhost:7878/docs (Swagger UI) or /scalar; the document is /openapi.json
 //
-// The todos live in the worker's memory, so run one worker: with several, each has its own list.
-import { Catcher, type Handler, type Request, type Response, Router, Service, StatusError } from 'volley';
+// Invalid input never reaches a handler: it is a 400 application/problem+json naming each
+// field. The todos live in the worker's memory, so run one worker: with several, each has its
+// own list. The UIs need `npm install swagger-ui-dist @scalar/api-reference`.
+import { Catcher, endpoint, OpenApi, Router, Scalar, Service, StatusError, SwaggerUi } from 'volley';
+import * as z from 'zod';
 
-interface Todo {
-  id: number;
-  title: string;
-  done: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+// `.meta({ id })` names a schema: the document shows it once, under components.schemas.
+const Todo = z
+  .object({
+    id: z.int().min(1),
+    title: z.string(),
+    done: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Todo' });
+type Todo = z.infer<typeof Todo>;
 
-interface FieldError {
-  field: string;
-  message: string;
-}
+const Title = z.string().trim().min(1).max(200);
+const NewTodo = z.strictObject({ title: Title, done: z.boolean().default(false) }).meta({ id: 'NewTodo' });
+const TodoPatch = z.strictObject({ title: Title.optional(), done: z.boolean().optional() }).meta({ id: 'TodoPatch' });
+// The route's {id:num} already refused anything but digits; the schema makes it a number.
+const ById = z.object({ id: z.coerce.number().int() });
 
 const todos = new Map<number, Todo>();
 let nextId = 1;
 
-/** Answers 422 with problem details that list every invalid field (RFC 9457 `errors` extension). */
-function invalid(res: Response, errors: FieldError[]): void {
-  const problem = {
-    type: 'about:blank',
-    title: 'Unprocessable Entity',
-    status: 422,
-    detail: `${errors.length} invalid field(s)`,
-    errors,
-  };
-  res.status(422).text(JSON.stringify(problem), 'application/problem+json');
-}
-
-/** The body as a JSON object: 415 for another content type, 400 for malformed JSON or a non-object. */
-async function jsonObject(req: Request): Promise<Record<string, unknown>> {
-  const type = req.header('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw StatusError.unsupportedMediaType('send the todo as application/json');
-  }
-  const body = await req.json();
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw StatusError.badRequest('the body must be a JSON object');
-  }
-  return body as Record<string, unknown>;
-}
-
-/** Checks the fields of a todo; `partial` (PATCH) makes every field optional. */
-function validate(body: Record<string, unknown>, partial: boolean): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const key of Object.keys(body)) {
-    if (key !== 'title' && key !== 'done') errors.push({ field: key, message: 'unknown field' });
-  }
-  if (body.title === undefined) {
-    if (!partial) errors.push({ field: 'title', message: 'is required' });
-  } else if (typeof body.title !== 'string' || body.title.trim() === '') {
-    errors.push({ field: 'title', message: 'must be a non-empty string' });
-  } else if (body.title.length > 200) {
-    errors.push({ field: 'title', message: 'must be at most 200 characters' });
-  }
-  if (body.done !== undefined && typeof body.done !== 'boolean') {
-    errors.push({ field: 'done', message: 'must be true or false' });
-  }
-  return errors;
-}
-
-function find(req: Request): Todo {
-  const id = Number(req.param('id'));
+function find(id: number): Todo {
   const todo = todos.get(id);
   if (!todo) throw StatusError.notFound(`no todo with id ${id}`);
   return todo;
 }
 
-const list: Handler = (req) => {
-  const done = req.query('done');
-  const all = [...todos.values()];
-  if (done === undefined) return all;
-  if (done !== 'true' && done !== 'false') throw StatusError.badRequest("query 'done' must be true or false");
-  return all.filter((t) => t.done === (done === 'true'));
-};
+const notFound = { description: 'No todo with this id' };
 
-const create: Handler = async (req, res) => {
-  const body = await jsonObject(req);
-  const errors = validate(body, false);
-  if (errors.length > 0) return invalid(res, errors);
-  const now = new Date().toISOString();
-  const todo: Todo = {
-    id: nextId++,
-    title: (body.title as string).trim(),
-    done: (body.done as boolean | undefined) ?? false,
-    createdAt: now,
-    updatedAt: now,
-  };
-  todos.set(todo.id, todo);
-  res.status(201).header('location', `/todos/${todo.id}`).json(todo);
-};
+const list = endpoint(
+  {
+    summary: 'List the todos',
+    tags: ['todos'],
+    query: z.object({ done: z.stringbool().optional() }),
+    responses: { 200: z.array(Todo) },
+  },
+  (req) => {
+    const done = req.valid.query.done;
+    const all = [...todos.values()];
+    return done === undefined ? all : all.filter((t) => t.done === done);
+  },
+);
 
-const show: Handler = (req) => find(req);
+const create = endpoint(
+  {
+    summary: 'Create a todo',
+    tags: ['todos'],
+    body: NewTodo,
+    responses: { 201: { description: 'Created', schema: Todo } },
+  },
+  (req, res) => {
+    const now = new Date().toISOString();
+    const todo: Todo = { id: nextId++, ...req.valid.body, createdAt: now, updatedAt: now };
+    todos.set(todo.id, todo);
+    res.status(201).header('location', `/todos/${todo.id}`).json(todo);
+  },
+);
 
-const update =
-  (partial: boolean): Handler =>
-  async (req, res) => {
-    const todo = find(req);
-    const body = await jsonObject(req);
-    const errors = validate(body, partial);
-    if (errors.length > 0) return invalid(res, errors);
-    if (body.title !== undefined) todo.title = (body.title as string).trim();
-    if (body.done !== undefined) todo.done = body.done as boolean;
-    else if (!partial) todo.done = false;
+const show = endpoint(
+  { summary: 'Get a todo', tags: ['todos'], params: ById, responses: { 200: Todo, 404: notFound } },
+  (req) => find(req.valid.params.id),
+);
+
+const replace = endpoint(
+  { summary: 'Replace a todo', tags: ['todos'], params: ById, body: NewTodo, responses: { 200: Todo, 404: notFound } },
+  (req) => {
+    const todo = find(req.valid.params.id);
+    Object.assign(todo, req.valid.body, { updatedAt: new Date().toISOString() });
+    return todo;
+  },
+);
+
+const patch = endpoint(
+  {
+    summary: 'Change some fields of a todo',
+    tags: ['todos'],
+    params: ById,
+    body: TodoPatch,
+    responses: { 200: Todo, 404: notFound },
+  },
+  (req) => {
+    const todo = find(req.valid.params.id);
+    const { title, done } = req.valid.body;
+    if (title !== undefined) todo.title = title;
+    if (done !== undefined) todo.done = done;
     todo.updatedAt = new Date().toISOString();
     return todo;
-  };
+  },
+);
 
-const remove: Handler = (req, res) => {
-  const todo = find(req);
-  todos.delete(todo.id);
-  res.status(204);
-};
+const remove = endpoint(
+  {
+    summary: 'Delete a todo',
+    tags: ['todos'],
+    params: ById,
+    responses: { 204: { description: 'Deleted' }, 404: notFound },
+  },
+  (req, res) => {
+    todos.delete(find(req.valid.params.id).id);
+    res.status(204);
+  },
+);
 
 export const router = new Router()
-  .get(() => ({ todos: '/todos' }))
+  .get(() => ({ todos: '/todos', openapi: '/openapi.json', docs: ['/docs', '/scalar'] }))
   .push(
     new Router('todos')
       .bodyLimit(16 * 1024)
       .get(list)
       .post(create)
-      .push(new Router('{id:num}').get(show).put(update(false)).patch(update(true)).delete(remove)),
+      .push(new Router('{id:num}').get(show).put(replace).patch(patch).delete(remove)),
   );
+
+export const openapi = new OpenApi('Todo API', '1.0.0', {
+  info: { description: 'A JSON CRUD API for todos, served by Volley.' },
+  tags: [{ name: 'todos', description: 'The todo list' }],
+}).mergeRouter(router);
+
+router
+  .push(openapi.intoRouter('openapi.json'))
+  .push(new SwaggerUi('/openapi.json').intoRouter('docs'))
+  .push(new Scalar('/openapi.json').intoRouter('scalar'));
 
 // Errors (404, 400, 415, 500) as application/problem+json for JSON clients.
 export default new Service(router).catcher(new Catcher({ problemJson: true }));

@@ -28,6 +28,8 @@ export interface WrkOptions {
   headers?: string[];
   /** A request prelude from `luaRequest` (method, body, headers) or undefined for GET. */
   lua?: string;
+  /** Ends the run early once this settles (SIGINT: wrk stops and still reports). */
+  until?: Promise<unknown>;
 }
 
 const REPORT = `
@@ -77,6 +79,10 @@ export function wrkCommand(o: WrkOptions): string[] {
 export async function wrk(o: WrkOptions): Promise<WrkResult> {
   const [command, ...args] = [...wrkCommand(o), '-s', scriptFor(o.lua), o.url];
   const p = start(command!, args);
+  const interrupt = () => {
+    if (p.child.exitCode === null && p.child.signalCode === null) process.kill(p.pid, 'SIGINT');
+  };
+  o.until?.then(interrupt, interrupt);
   const overstay = setTimeout(() => void stop(p.pid, 1000), (o.seconds + 15) * 1000);
   await p.exited;
   clearTimeout(overstay);

@@ -48,6 +48,11 @@ export class FormData {
     return this.files.find((f) => f.fieldName === fieldName);
   }
 
+  /** Every field with all its values, in the order they first arrived. */
+  entries(): IterableIterator<[string, string[]]> {
+    return this.#fields.entries();
+  }
+
   /** All fields as an object (first value of each). */
   toObject(): Record<string, string> {
     const out: Record<string, string> = {};

@@ -46,6 +46,29 @@ function matchHeadAsGet(matcher: Matcher, req: Request): ReturnType<Matcher> {
   }
 }
 
+/** The methods probed for a 405's Allow header (RFC 9110 §15.5.6 requires one). */
+const ALLOW_PROBES = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * The methods the path answers, found by asking the matcher once per method: a 405 is rare,
+ * and the matcher is the only thing that knows which filters (path, host, custom) let a
+ * method through. HEAD is allowed wherever GET is (see matchHeadAsGet).
+ */
+function allowedMethods(matcher: Matcher, req: Request): string {
+  const writable = req as { method: string };
+  const original = writable.method;
+  const allowed: string[] = [];
+  try {
+    for (const method of ALLOW_PROBES) {
+      writable.method = method;
+      if (typeof matcher(req) === 'object' || (method === 'HEAD' && allowed.includes('GET'))) allowed.push(method);
+    }
+  } finally {
+    writable.method = original;
+  }
+  return allowed.join(', ');
+}
+
 function defaultLogError(err: unknown, req: Request): void {
   const what = err instanceof Error ? (err.stack ?? err.message) : String(err);
   console.error(`volley: ${req.method} ${req.path} failed: ${what}`);
@@ -138,6 +161,7 @@ export class Service<R extends RouteTable = RouteTable> {
     try {
       match = matcher(req);
       if (match === 405 && req.method === 'HEAD') match = matchHeadAsGet(matcher, req);
+      if (match === 405) res.header('allow', allowedMethods(matcher, req));
     } catch (err) {
       // A custom filter threw: answer 500 through the Catcher instead of crashing the process.
       this.#onError(err, req, res);

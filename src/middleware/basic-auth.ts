@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Handler } from '../http/handler.js';
 import type { Request } from '../http/request.js';
+import { withSecurityScheme } from '../http/security-scheme.js';
 
 /**
  * Decides whether a user name and password are valid: return `true` (the user name goes into
@@ -64,7 +65,7 @@ export function basicAuth(validator: BasicAuthValidator, options: BasicAuthOptio
   const realm = (options.realm ?? 'Restricted').replace(/["\\\r\n]/g, '_');
   const challenge = `Basic realm="${realm}", charset="UTF-8"`;
   const depotKey = options.depotKey ?? 'user';
-  return async (req, res, depot) => {
+  const hoop: Handler = async (req, res, depot) => {
     const credentials = parseBasicAuth(req.header('authorization'));
     const user = credentials ? await validator(credentials.username, credentials.password, req) : undefined;
     if (!credentials || user === undefined || user === null || user === false) {
@@ -74,4 +75,5 @@ export function basicAuth(validator: BasicAuthValidator, options: BasicAuthOptio
     }
     depot.insert(depotKey, user === true ? credentials.username : user);
   };
+  return withSecurityScheme(hoop, { name: 'basicAuth', scheme: { type: 'http', scheme: 'basic' }, optional: false });
 }

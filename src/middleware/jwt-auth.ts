@@ -13,6 +13,7 @@ const jose = lazyRequire<typeof import('jose')>('jose');
 import type { Depot } from '../http/depot.js';
 import type { Handler } from '../http/handler.js';
 import type { Request } from '../http/request.js';
+import { withSecurityScheme } from '../http/security-scheme.js';
 import { StatusError } from '../http/status-error.js';
 
 export type JwtSource = 'header' | 'cookie' | 'query';
@@ -152,7 +153,7 @@ export function jwtAuth(options: JwtAuthOptions): Handler {
     return undefined;
   };
 
-  return async (req, res, depot) => {
+  const hoop: Handler = async (req, res, depot) => {
     const token = find(req);
     if (!token) {
       if (!required) return;
@@ -178,4 +179,9 @@ export function jwtAuth(options: JwtAuthOptions): Handler {
       throw StatusError.unauthorized(reason);
     }
   };
+  return withSecurityScheme(hoop, {
+    name: 'bearerAuth',
+    scheme: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+    optional: !required,
+  });
 }

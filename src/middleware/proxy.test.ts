@@ -278,9 +278,13 @@ describe('proxy()', { timeout: 30_000 }, () => {
     const port = await startProxy(t, new Service(router, { logError: (err) => logged.push(err) }));
     const refused = await get(port, '/down/x');
     assert.equal(refused.status, 502);
+    // The client is not told where the upstream is; the log is.
+    assert.doesNotMatch(refused.body, new RegExp(`127\\.0\\.0\\.1|${deadPort}|ECONNREFUSED`));
+    assert.match(String(logged[0]), new RegExp(`upstream http://127\\.0\\.0\\.1:${deadPort} failed: ECONNREFUSED`));
     const started = Date.now();
     const timedOut = await get(port, '/slow/hang');
     assert.equal(timedOut.status, 504);
+    assert.doesNotMatch(timedOut.body, new RegExp(`127\\.0\\.0\\.1|${up.port}`));
     assert.ok(Date.now() - started < 3000);
     assert.equal(logged.length, 2, 'upstream failures are logged');
     assert.equal((await get(port, '/slow/echo')).status, 200);

@@ -222,8 +222,14 @@ function mapError(err: unknown, signal: AbortSignal, origin: string): unknown {
   if (signal.aborted) return new StatusError(499, 'client closed the request', { brief: 'Client Closed Request' });
   const code = (err as { code?: string }).code ?? '';
   const message = err instanceof Error ? err.message : String(err);
-  if (TIMEOUTS.has(code)) return new StatusError(504, `upstream ${origin} timed out`, { cause: err });
-  return new StatusError(502, `upstream ${origin} failed: ${code || message}`, { cause: err });
+  // The upstream's address is internal: the client gets a generic detail, the log (the cause,
+  // which the Service logs for a 5xx) names the upstream and what went wrong.
+  if (TIMEOUTS.has(code)) {
+    const cause = new Error(`upstream ${origin} timed out (${code})`, { cause: err });
+    return new StatusError(504, 'the upstream service did not answer in time', { cause });
+  }
+  const cause = new Error(`upstream ${origin} failed: ${code || message}`, { cause: err });
+  return new StatusError(502, 'the upstream service is unavailable', { cause });
 }
 
 /** WebSocket (any Upgrade) passthrough: the upstream handshake first, then the sockets are piped. */

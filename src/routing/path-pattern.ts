@@ -42,6 +42,8 @@ export type Segment =
       readonly names: readonly string[];
       /** A wildcard ending the segment: it takes what the regex left of the segment plus the later segments. */
       readonly wild: Wild | undefined;
+      /** The segment as parsed: literal text and params in order (what a document of the route shows). */
+      readonly parts: readonly (string | Segment)[];
     };
 
 export interface PathPattern {
@@ -330,7 +332,8 @@ class Parser {
     } catch (err) {
       this.#fail(start, `bad regex in segment: ${(err as Error).message}`);
     }
-    return { kind: 'comb', regex, names, wild };
+    const parts = pieces.map((p) => (p.kind === 'lit' ? p.text : p.segment));
+    return { kind: 'comb', regex, names, wild, parts };
   }
 }
 

@@ -1,13 +1,15 @@
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2Session } from 'node:http2';
-import net, { type Socket } from 'node:net';
+import type net from 'node:net';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { AlreadyStartedError } from '../errors.js';
 import type { RouteTable } from '../http/contract.js';
 import { drainLongLived } from '../http/long-lived.js';
 import { kRoute, Service } from '../http/service.js';
 import { ServerConfigError } from './config-error.js';
+import { IDLE_GRACE_MS, markClosing, stopAccepting } from './connection-drain.js';
 import type { Listener } from './listener.js';
 import { ListenerApp } from './listener-app.js';
 import { createNodeServer, type HttpLimits } from './node-server.js';
@@ -43,10 +45,6 @@ export interface BoundAddress {
   family?: string;
   port?: number;
 }
-
-/** How long connections idle at the start of a drain stay open for a last request. */
-const IDLE_GRACE_MS = 1000;
-const closeListener = net.Server.prototype.close as (this: net.Server, cb: () => void) => net.Server;
 
 interface Bound {
   server: net.Server;
@@ -202,11 +200,7 @@ export class Server {
       // it (their response then says Connection: close); only connections still idle after
       // this grace are closed, as a keep-alive timeout would.
       const idleGrace = Math.min(IDLE_GRACE_MS, timeoutMs / 4);
-      // net.Server's close stops accepting; http.Server's would also close idle connections at once.
-      const closing = this.#bound.map(
-        ({ server }) =>
-          new Promise<void>((resolve) => (server.listening ? closeListener.call(server, () => resolve()) : resolve())),
-      );
+      const closing = this.#bound.map(({ server }) => stopAccepting(server));
       // HTTP/2: GOAWAY; streams in flight finish, then the session closes its connection.
       for (const { sessions } of this.#bound) for (const session of sessions) session.close();
       while (this.#openConnections() > 0 && Date.now() < deadline) {
@@ -282,15 +276,4 @@ function nodeServerOptions(options: ServerOptions): http.ServerOptions {
     keepAliveTimeout: options.keepAliveTimeout ?? 5_000,
     connectionsCheckingInterval: Math.max(10, Math.floor(shortest / 4)),
   };
-}
-
-/**
- * A response still being produced on this socket will carry Connection: close.
- * Returns whether a request is in progress on the socket.
- */
-function markClosing(socket: Socket): boolean {
-  // Node keeps the response being written on a keep-alive socket in `_httpMessage`.
-  const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (res && !res.headersSent) res.shouldKeepAlive = false;
-  return res != null;
 }

@@ -1,17 +1,23 @@
 /**
  * `volley serve` serves apps that are not Volley's: an Express request listener, a Hono fetch
- * app, a CommonJS module exporting a node:http server, and a Fastify app that listens itself.
- * For each, under --workers 2: both workers answer, a rolling reload under connection-churn load
- * fails no request, /metrics counts the requests, and a graceful stop lets an in-flight slow
- * request finish before the app's stop hook runs and the workers exit.
+ * app, a Koa app, a CommonJS module exporting a node:http server, and a Fastify app that listens
+ * itself. For each, under --workers 2: both workers answer, a rolling reload under wrk load
+ * (connection churn and keep-alive at once) has no socket error and no non-2xx answer, /metrics
+ * counts the requests, and a graceful stop lets an in-flight slow request finish before the
+ * app's stop hook runs and the workers exit.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { freshFetch } from '../helpers/http.js';
 import { runLoad } from '../helpers/load.js';
 import { sleep } from '../helpers/net.js';
 import { fixture } from '../helpers/paths.js';
 import { serveFixture } from '../helpers/volley-process.js';
+import { socketErrorCount, wrk } from '../helpers/wrk.js';
 
 const whoami = (body: string) => String((JSON.parse(body) as { pid: number }).pid);
 
@@ -34,24 +40,33 @@ async function servesEveryGuarantee(app: string, stopHook?: RegExp): Promise<voi
     assert.equal(spread.failed, 0, spread.errors.join('; '));
     assert.equal(spread.byKey.size, 2, `answers from ${[...spread.byKey.keys()].join(', ')}`);
 
-    // A rolling reload under churn load: no request fails, every worker is new afterwards.
+    // A rolling reload under wrk load, connection churn (`Connection: close`) and keep-alive at
+    // once, from before the SIGHUP until the reload is done: no socket error, no non-2xx answer.
+    // Keep-alive proves the drain: each connection is closed after a response that said so,
+    // never reset under a request on its way.
     const reloaded = volley.waitFor(/rolling reload to generation 2 done/, 30_000);
-    const load = runLoad({
-      port,
-      path: '/whoami',
-      concurrency: 8,
-      maxRequests: 100_000,
-      maxMs: 30_000,
-      churn: true,
-      until: reloaded.then(() => sleep(300)),
-      key: whoami,
-    });
-    await sleep(300);
+    const until = reloaded.then(() => sleep(300));
+    const url = `http://127.0.0.1:${port}/whoami`;
+    const loads = Promise.all([
+      wrk({ url, seconds: 40, connections: 8, churn: true, until }),
+      wrk({ url, seconds: 40, connections: 8, until }),
+    ]);
+    await sleep(400);
     volley.signal('SIGHUP');
+    const [churn, keepAlive] = await loads;
     await reloaded;
-    const during = await load;
-    assert.equal(during.failed, 0, `failed during reload: ${during.errors.slice(0, 5).join('; ')}`);
-    assert.ok(during.ok > 50, `only ${during.ok} requests during the reload`);
+    for (const [name, during] of [
+      ['churn', churn],
+      ['keep-alive', keepAlive],
+    ] as const) {
+      assert.equal(
+        socketErrorCount(during),
+        0,
+        `${name}: socket errors during reload: ${JSON.stringify(during.socketErrors)}`,
+      );
+      assert.equal(during.nonOk, 0, `${name}: non-2xx answers during reload:\n${during.output}`);
+      assert.ok(during.requests > 50, `${name}: only ${during.requests} requests during the reload`);
+    }
     const after = await runLoad({
       port,
       path: '/whoami',
@@ -93,6 +108,9 @@ test('an Express app (a request listener) gets every volley serve guarantee', ()
 
 test('a Hono app (an object with fetch) gets every volley serve guarantee', () => servesEveryGuarantee('hono-app.ts'));
 
+test('a Koa app (exported as it is, served through its callback()) gets every volley serve guarantee', () =>
+  servesEveryGuarantee('koa-app.mjs'));
+
 test('a CommonJS module exporting a node:http server gets every guarantee, and its onStop runs', () =>
   servesEveryGuarantee('http-server-app.cjs', /onStop in worker 1/));
 
@@ -107,4 +125,35 @@ test("a Service's onStop() hooks run in each worker when it stops", async (t) =>
   volley.signal('SIGTERM');
   assert.equal((await volley.exited).code, 0);
   assert.match(volley.output, /service onStop in worker 1/);
+});
+
+test('an exported server serves every --listen address, and a slow request on the second finishes on stop', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'volley-any-app-'));
+  const socketPath = join(dir, 'app.sock');
+  const { volley, port } = await serveFixture({
+    app: fixture('http-server-app.cjs'),
+    workers: 1,
+    args: ['--listen', `unix:${socketPath}`],
+  });
+  t.after(async () => {
+    await volley.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await volley.ready();
+  const overTcp = await freshFetch(`http://127.0.0.1:${port}/whoami`);
+  assert.equal(overTcp.status, 200);
+  const pid = whoami(await overTcp.text());
+  const unixAgent = new Agent({ connect: { socketPath } });
+  t.after(() => unixAgent.close());
+  const overUnix = await undiciFetch('http://localhost/whoami', { dispatcher: unixAgent });
+  assert.equal(overUnix.status, 200);
+  assert.equal(whoami(await overUnix.text()), pid, 'the same worker, the same server object');
+
+  // A request in flight on the forwarded address completes during the graceful stop.
+  const slow = undiciFetch('http://localhost/slow?ms=1000', { dispatcher: unixAgent });
+  await sleep(300);
+  volley.signal('SIGTERM');
+  const response = await slow;
+  assert.equal(await response.text(), 'slow done');
+  assert.equal((await volley.exited).code, 0);
 });

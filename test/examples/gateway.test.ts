@@ -85,8 +85,21 @@ test('gateway: proxies to the upstreams behind JWT auth, one rate limit across w
 
   assert.equal((await get(gatewayPort, '/api/users/42')).status, 401);
   assert.equal((await get(gatewayPort, '/api/users/42', `${alice}x`)).status, 401);
-  assert.equal((await get(gatewayPort, '/api/orders/7', alice)).status, 502);
+  const dead = await get(gatewayPort, '/api/orders/7', alice);
+  assert.equal(dead.status, 502);
+  // The client is not told the internal upstream address; the merged log is.
+  assert.ok(!dead.body.includes(String(deadPort)), dead.body);
+  await sleep(200);
+  assert.match(volley.output, new RegExp(`upstream http://127\\.0\\.0\\.1:${deadPort} failed`));
   assert.equal((await get(gatewayPort, '/api/users/slow?delay=3000', alice)).status, 504);
+
+  // The gateway's own document: the proxied routes under the JWT scheme, health without.
+  const doc = JSON.parse((await get(gatewayPort, '/openapi.json')).body) as {
+    paths: Record<string, { get: { security?: unknown } }>;
+  };
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/orders/{rest}', '/api/users/{rest}', '/healthz']);
+  assert.deepEqual(doc.paths['/api/users/{rest}']!.get.security, [{ bearerAuth: [] }]);
+  assert.equal(doc.paths['/healthz']!.get.security, undefined);
 
   // Bob's limit is 20 a minute for the machine, whichever worker takes the connection.
   const bob = await token('bob');

@@ -8,11 +8,9 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
+import { IDLE_GRACE_MS, markClosing, stopAccepting } from '../../server/connection-drain.js';
 import { APP_ROUTE } from '../../server/listener-app.js';
 import type { RequestObserver } from '../../server/server.js';
-
-/** How long connections idle when a drain starts get for one last request (as Server does). */
-const IDLE_GRACE_MS = 1000;
 
 export class AppServer {
   readonly server: NetServer;
@@ -20,6 +18,8 @@ export class AppServer {
   #requests = 0;
   #draining = false;
   readonly #busy = new WeakSet<Socket>();
+  /** Servers that accept on the slot's other addresses and hand their connections to this one. */
+  #forwarders: NetServer[] = [];
 
   constructor(server: NetServer, observer?: RequestObserver) {
     this.server = server;
@@ -44,6 +44,11 @@ export class AppServer {
     });
   }
 
+  /** Connections accepted by these servers are this server's too: a drain stops them accepting. */
+  acceptsAlsoFrom(forwarders: NetServer[]): void {
+    this.#forwarders.push(...forwarders);
+  }
+
   get requestCount(): number {
     return this.#requests;
   }
@@ -51,14 +56,16 @@ export class AppServer {
   /** Stops accepting and lets in-flight requests finish; resolves once every connection is closed. */
   async drain(timeoutMs: number): Promise<void> {
     this.#draining = true;
-    const closed = new Promise<void>((resolve) =>
-      this.server.listening ? this.server.close(() => resolve()) : resolve(),
-    );
+    for (const forwarder of this.#forwarders) if (forwarder.listening) forwarder.close();
+    const closed = stopAccepting(this.server);
     const start = Date.now();
     const idleGrace = Math.min(IDLE_GRACE_MS, timeoutMs / 4);
     while (this.#sockets.size > 0 && Date.now() - start < timeoutMs) {
-      if (Date.now() - start >= idleGrace) {
-        for (const socket of this.#sockets) if (!this.#busy.has(socket)) socket.destroySoon();
+      const closeIdle = Date.now() - start >= idleGrace;
+      for (const socket of this.#sockets) {
+        // The response in progress (begun before the drain) is the connection's last as well.
+        const busy = markClosing(socket) || this.#busy.has(socket);
+        if (!busy && closeIdle) socket.destroySoon();
       }
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -35,6 +35,19 @@ function requested(args: ListenArgs): { port?: number; path?: string } {
 /** A slot's listener with its label parsed (labels are listen addresses: host:port, [v6]:port, unix:/path). */
 type Target = { listener: SlotListener; address: ListenAddress };
 
+/**
+ * What to listen on for a slot's address: the inherited socket (fd) where the primary made one;
+ * under the node:cluster fallback the address itself, which node:cluster then shares with the
+ * other workers.
+ */
+function listenOptions({
+  listener,
+  address,
+}: Target): { fd: number } | { path: string } | { port: number; host: string } {
+  if ('fd' in listener) return { fd: listener.fd };
+  return address.kind === 'unix' ? { path: address.path } : { port: address.port, host: address.host };
+}
+
 export class ListenInterceptor {
   readonly #targets: Target[];
   readonly #original = NetServer.prototype.listen;
@@ -51,10 +64,23 @@ export class ListenInterceptor {
     return undefined;
   }
 
-  /** Makes `server` listen on the slot's first address (through the take-over: installed, it gets that socket). */
-  listenOnFirst(server: NetServer): void {
-    const address = this.#targets[0]!.address;
+  /**
+   * Makes an exported server (one that does not listen yet) serve every address of the slot: it
+   * listens on the first (through the take-over, so it gets that socket), and a plain net.Server
+   * per further address hands each connection it accepts to `server` (a node:http, https or
+   * http2 server serves a socket emitted as 'connection' as its own; one server object can only
+   * listen once). Returns those forwarders: a drain closes them with the server.
+   */
+  listenOnAll(server: NetServer): NetServer[] {
+    const [first, ...rest] = this.#targets;
+    const address = first!.address;
     server.listen(address.kind === 'unix' ? address.path : address.port);
+    return rest.map((target) => {
+      const forwarder = new NetServer((socket) => server.emit('connection', socket));
+      this.#taken.set(target.listener.label, { server: forwarder, label: target.listener.label });
+      this.#original.call(forwarder, listenOptions(target));
+      return forwarder;
+    });
   }
 
   /** Listens taken over so far. */
@@ -79,15 +105,7 @@ export class ListenInterceptor {
       interceptor.#taken.set(label, taken);
       // Before it listens, so whoever watches the server sees its first connection.
       interceptor.#onTaken?.(taken);
-      // An inherited socket (fd) where the primary made one; under the node:cluster fallback
-      // the address itself, which node:cluster then shares with the other workers.
-      const { listener, address } = target;
-      const options =
-        'fd' in listener
-          ? { fd: listener.fd }
-          : address.kind === 'unix'
-            ? { path: address.path }
-            : { port: address.port, host: address.host };
+      const options = listenOptions(target);
       return callback ? original.call(this, options, callback) : original.call(this, options);
     } as typeof NetServer.prototype.listen;
   }

@@ -165,7 +165,9 @@ async function serve(
       }
       if (shape.kind === 'server') {
         await shape.ready?.();
-        own.interceptor.listenOnFirst(shape.server);
+        const forwarders = own.interceptor.listenOnAll(shape.server);
+        const server = shape.server;
+        own.appServers.find((a) => a.server === server)?.acceptsAlsoFrom(forwarders);
       }
       return appServed(own.appServers, own.firstAppServer, config);
     }

@@ -1,0 +1,158 @@
+/**
+ * Section `skew` (issue 19): where the kernel's hashing of SO_REUSEPORT loses. The same app
+ * (bench/servers/apps/skew-*.cjs: every 50th request in a worker blocks its event loop 20 ms)
+ * under `volley serve --workers 2`, node:cluster (round-robin through its primary) and
+ * `pm2 start -i 2`, interleaved rounds, at low load (churn, 4 connections), high load (churn, 32)
+ * and keep-alive (32). Reported: req/s, p50/p99/max latency and CPU per request (primary and
+ * workers). A connection hashed to a worker that is blocked waits in that worker's accept queue
+ * while the other worker may idle; node:cluster's primary hands each connection to a worker that
+ * is not busy, at the price of passing every connection through one process.
+ */
+import { type Config, freePort, log, rotated } from './lib/config.js';
+import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
+import { adopt } from './lib/procs.js';
+import {
+  type AppModules,
+  children,
+  clusterRunner,
+  type Live,
+  pm2Runner,
+  volleyRunner,
+  WORKERS,
+} from './lib/runners.js';
+import { entry, fixed, int, markdownTable, median, ratio, sum } from './lib/stats.js';
+import { errorCount, type WrkResult, wrk } from './lib/wrk.js';
+import { noiseNote, quietest } from './single.js';
+
+const SKEW: AppModules = {
+  name: 'skew',
+  exported: 'bench/servers/apps/skew-export.cjs',
+  listening: 'bench/servers/apps/skew-listen.cjs',
+};
+
+export const SKEW_RUNNERS = [
+  volleyRunner('volley', `volley serve --workers ${WORKERS}`, (app) => app.exported),
+  clusterRunner,
+  pm2Runner,
+];
+
+export const SKEW_LOADS = [
+  { key: 'churn c4', connections: 4, headers: ['Connection: close'] },
+  { key: 'churn c32', connections: 32, headers: ['Connection: close'] },
+  { key: 'keep-alive c32', connections: 32, headers: [] as string[] },
+];
+
+interface Run {
+  wrk: WrkResult;
+  primaryTicks: number;
+  workerTicks: number;
+  otherShare: number;
+}
+
+export interface SkewResults {
+  clkTck: number;
+  seconds: number;
+  /** runs[runner key][load key] */
+  runs: Record<string, Record<string, Run[]>>;
+}
+
+export async function runSkew(cfg: Config): Promise<SkewResults> {
+  const out: SkewResults = { clkTck: ticksPerSecond(), seconds: cfg.seconds, runs: {} };
+  const live: Live[] = [];
+  try {
+    for (const runner of SKEW_RUNNERS) {
+      const s = await runner.start(SKEW, await freePort());
+      live.push(s);
+      log(`[skew] ${runner.name}: primary ${s.primary}, workers ${children(s.primary).join(' ')}`);
+    }
+    const load = (s: Live, l: (typeof SKEW_LOADS)[number], seconds: number) =>
+      wrk({ url: `http://127.0.0.1:${s.port}/`, seconds, connections: l.connections, headers: l.headers });
+    for (const l of SKEW_LOADS) for (const s of live) await load(s, l, cfg.warmupSeconds);
+    for (let r = 0; r < cfg.rounds; r++) {
+      for (const l of SKEW_LOADS) {
+        const line: string[] = [];
+        for (const s of rotated(live, r)) {
+          const run = await quietest(cfg, `skew ${s.runner.name} ${l.key}`, async () => {
+            const pids = [s.primary, ...children(s.primary)];
+            for (const pid of pids) adopt(pid);
+            const window = cpuWindowStart(pids);
+            const res = await load(s, l, cfg.seconds);
+            const usage = cpuWindowEnd(window, cfg.cpus);
+            return {
+              wrk: res,
+              primaryTicks: usage.perPid.get(s.primary)!,
+              workerTicks: sum(pids.slice(1).map((p) => usage.perPid.get(p)!)),
+              otherShare: usage.otherShare,
+            };
+          });
+          entry(
+            entry(out.runs, s.runner.key, () => ({})),
+            l.key,
+            (): Run[] => [],
+          ).push(run);
+          if (errorCount(run.wrk) > 0) log(`  ${s.runner.name} ${l.key}: errors ${JSON.stringify(run.wrk.errors)}`);
+          line.push(`${s.runner.key} ${int(run.wrk.rps)} (max ${fixed(run.wrk.maxMs, 0)} ms)`);
+        }
+        log(`  skew round ${r + 1}/${cfg.rounds} ${l.key}: ${line.join(', ')}`);
+      }
+    }
+  } finally {
+    await Promise.all(live.map((s) => s.stop()));
+  }
+  return out;
+}
+
+/** Median over rounds of the ratio within each round. */
+function perRound(a: readonly Run[], b: readonly Run[]): number {
+  const n = Math.min(a.length, b.length);
+  return median(Array.from({ length: n }, (_, i) => a[i]!.wrk.rps / b[i]!.wrk.rps));
+}
+
+export function skewMarkdown(res: SkewResults): string {
+  const parts: string[] = [];
+  for (const l of SKEW_LOADS) {
+    const cluster = res.runs.cluster?.[l.key] ?? [];
+    const cpu = (runs: Run[]) =>
+      median(runs.map((r) => (((r.primaryTicks + r.workerTicks) / res.clkTck) * 1e6) / r.wrk.requests));
+    const rows = SKEW_RUNNERS.filter((x) => res.runs[x.key]?.[l.key]).map((x) => {
+      const runs = res.runs[x.key]![l.key]!;
+      return [
+        x.name,
+        int(median(runs.map((r) => r.wrk.rps))),
+        ratio(perRound(runs, cluster)),
+        fixed(median(runs.map((r) => r.wrk.p50Ms))),
+        fixed(median(runs.map((r) => r.wrk.p99Ms))),
+        fixed(Math.max(...runs.map((r) => r.wrk.maxMs)), 0),
+        fixed(cpu(runs), 1),
+        ratio(cpu(cluster) / cpu(runs)),
+        String(sum(runs.map((r) => errorCount(r.wrk)))),
+      ];
+    });
+    parts.push(
+      `#### Skewed app (1 in 50 requests blocks 20 ms), ${l.key}\n\n${markdownTable(
+        [
+          'server',
+          'req/s (median)',
+          '× node:cluster',
+          'p50 ms',
+          'p99 ms',
+          'max ms (worst run)',
+          'CPU µs/req',
+          'less CPU/req than cluster',
+          'errors',
+        ],
+        rows,
+      )}`,
+    );
+  }
+  parts.push(
+    noiseNote(
+      Object.values(res.runs).flatMap((byLoad) =>
+        Object.values(byLoad)
+          .flat()
+          .map((r) => r.otherShare),
+      ),
+    ),
+  );
+  return parts.join('\n\n');
+}
