@@ -119,6 +119,20 @@ test('a primary too busy to read: lines already waiting when the timer fires sti
   assert.deepEqual(records, ['Error: late read\n    at waiting (/w.js:1:1)']);
 });
 
+test('at the end of a read a plain line is emitted at once; a record that may still grow waits for the window', () => {
+  const { records, push, c, clock } = setup(20);
+  push('listening on 8080');
+  c.endOfChunk();
+  assert.deepEqual(records, ['listening on 8080']);
+  push('request failed: Error: boom');
+  c.endOfChunk();
+  assert.deepEqual(records, ['listening on 8080'], 'frames may come with the next read');
+  push('    at next-read (/n.js:1:1)');
+  c.endOfChunk();
+  clock.advance(25);
+  assert.deepEqual(records[1], 'request failed: Error: boom\n    at next-read (/n.js:1:1)');
+});
+
 test('a record stops growing at maxLines', () => {
   const clock = new FakeClock();
   const records: string[] = [];

@@ -17,8 +17,11 @@
  * "TypeError [ERR_X]: y", "Uncaught ...", "SomethingException") or once a stack frame joined it
  * ("request failed: Error: boom" followed by frames).
  * Anything else starts a new record. The open record is emitted when a line does not continue
- * it, when it is closed as idle (so the last line of a burst waits about `windowMs`), or by
- * flush() (the pipe closed).
+ * it, when it is closed as idle, or by flush() (the pipe closed). Only a record that may still
+ * grow waits for idleness past the end of the read that brought it (endOfChunk()): an error, or
+ * one whose first line mentions an Error or Exception or ends with ':' (a stack split across two
+ * reads); any other line is emitted at the end of its read, so plain output is not delayed and
+ * keeps its order with what the primary logs about the worker.
  */
 
 /** Time and timers, injectable so unit tests run the window on a fake clock. */
@@ -56,6 +59,8 @@ export interface CoalescerOptions {
 const FRAME = /^\s+at\s/;
 const ERROR_HEAD = /^(?:Uncaught |\[?[\w$.]*(?:Error|Exception)\]?(?: \[[\w-]+\])?(?::|$))/;
 const INDENTED = /^\s/;
+/** A first line that frames could still follow in the next read. */
+const MAY_GROW = /Error|Exception|:\s*$/;
 const CLOSING = /^[}\]]/;
 
 export class LineCoalescer {
@@ -67,6 +72,7 @@ export class LineCoalescer {
   #pending: string | undefined;
   #lines = 0;
   #isError = false;
+  #mayGrow = false;
   #lastAt = 0;
   #timer: unknown;
 
@@ -93,8 +99,15 @@ export class LineCoalescer {
     this.#pending = line;
     this.#lines = 1;
     this.#isError = ERROR_HEAD.test(line);
+    this.#mayGrow = MAY_GROW.test(line);
     this.#lastAt = now;
     if (this.#timer === undefined) this.#timer = this.#clock.setTimeout(this.#onTimer, this.#windowMs);
+  }
+
+  /** The read that brought the last lines is done: emit the open record unless it may still grow. */
+  endOfChunk(): void {
+    if (this.#pending === undefined || this.#isError || this.#mayGrow) return;
+    this.flush();
   }
 
   /** Emits the open record now (the stream ended). */

@@ -97,7 +97,10 @@ export class WorkerProcess implements WorkerHandle {
       const coalescer = new LineCoalescer((text) => log.line(source, text));
       const framer = new LineFramer((line) => coalescer.push(line));
       const pipe = this.child[stream]!;
-      pipe.on('data', (chunk: Buffer) => framer.push(chunk));
+      pipe.on('data', (chunk: Buffer) => {
+        framer.push(chunk);
+        coalescer.endOfChunk();
+      });
       pipes.push(
         new Promise((resolve) => {
           pipe.once('close', () => {
