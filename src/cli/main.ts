@@ -1,5 +1,6 @@
 /**
- * The `volley` command: `serve` runs the supervisor; `status`, `reload`, `upgrade`, `stop`, `scale` and `top`
+ * The `volley` command: `serve` runs the supervisor; `status`, `reload`, `upgrade`, `stop`, `scale`, `top`
+ * and `logs`
  * talk to a running primary through its admin endpoint.
  */
 import { parseArgs } from 'node:util';
@@ -7,13 +8,14 @@ import { AddressError, UsageError, VolleyError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { callAdmin } from './admin-client.js';
 import { certCommand } from './cert.js';
+import { logsCommand } from './logs.js';
 import { serveCommand } from './serve-command.js';
 import { formatStatusTable } from './status-table.js';
 import { closest, unknownOptionMessage } from './suggest.js';
 import { topCommand } from './top.js';
 import { CONTROL_USAGE, mainUsage, serveUsage } from './usage.js';
 
-const COMMANDS = ['serve', 'status', 'reload', 'upgrade', 'stop', 'scale', 'top', 'cert', 'help'];
+const COMMANDS = ['serve', 'status', 'reload', 'upgrade', 'stop', 'scale', 'top', 'logs', 'cert', 'help'];
 
 /** Options of `volley serve` that users type at the control commands, and what they meant. */
 const CONTROL_HINTS: Record<string, string> = {
@@ -96,7 +98,10 @@ function help(command: string | undefined): number {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // top and cert parse their own flags; --help is answered here for them.
-  if ((command === 'top' || command === 'cert') && (rest.includes('--help') || rest.includes('-h'))) {
+  if (
+    (command === 'top' || command === 'logs' || command === 'cert') &&
+    (rest.includes('--help') || rest.includes('-h'))
+  ) {
     return help(command);
   }
   switch (command) {
@@ -112,6 +117,8 @@ async function main(argv: string[]): Promise<number> {
       return control(command, rest);
     case 'top':
       return topCommand(rest);
+    case 'logs':
+      return logsCommand(rest);
     case '--version':
     case '-v':
       console.log(VERSION);

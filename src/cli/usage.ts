@@ -38,6 +38,8 @@ export const COMMANDS_USAGE = `Usage:
   volley stop   [--admin ADDR]          graceful stop
   volley scale N [--admin ADDR]         change the number of workers
   volley top    [--admin ADDR]          live view of the workers (q to quit; --interval MS, default 1000)
+  volley logs   [--admin ADDR] [--worker N] [--since 5m] [--json]
+                                        follow the merged log (the last 20 lines, then live)
   volley cert   [--out DIR] [--host NAME]... [--days N] [--force]
                                         write a self-signed localhost certificate for development
   volley help [COMMAND]                 this text, or a command's options
@@ -76,5 +78,6 @@ export const CONTROL_USAGE: Record<string, string> = {
   stop: 'Usage: volley stop [--admin ADDR] [--admin-token T]\n  graceful stop',
   scale: 'Usage: volley scale N [--admin ADDR] [--admin-token T]\n  change the number of workers to N (1 or more)',
   top: 'Usage: volley top [--admin ADDR] [--admin-token T] [--interval MS]\n  live view of the workers (q to quit; --interval default 1000)',
+  logs: 'Usage: volley logs [--admin ADDR] [--admin-token T] [--worker N] [--since 5m] [--lines N] [--json] [--no-follow]\n  follow the merged log of a running server: the last 20 lines (or those of --since; the primary keeps the newest 10,000), then live ones\n  --worker N  only worker N (0: the primary)  --json  the JSON records  --no-follow  print and exit',
   cert: 'Usage: volley cert [--out DIR] [--host NAME]... [--days N] [--force]\n  write a self-signed localhost certificate for development',
 };

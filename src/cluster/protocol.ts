@@ -8,7 +8,15 @@
 /** Worker -> primary. */
 export type WorkerMessage =
   | { volley: 'ready'; pid: number }
-  | { volley: 'pong'; seq: number; lagMs: number; rssBytes: number; requests: number }
+  | {
+      volley: 'pong';
+      seq: number;
+      lagMs: number;
+      rssBytes: number;
+      requests: number;
+      /** Requests so far per LATENCY_BUCKETS bucket (not cumulative; the last one is above the last bound); with metrics on. */
+      latency?: number[];
+    }
   | { volley: 'fatal'; message: string; stack?: string }
   /** Reply to a metrics request: prom-client's getMetricsAsJSON() of the worker's registry. */
   | { volley: 'metrics'; seq: number; metrics: unknown[] }
@@ -67,5 +75,8 @@ export interface WorkerConfig {
   /** Node http.Server options. */
   server: { keepAliveTimeout?: number; headersTimeout?: number; requestTimeout?: number };
 }
+
+/** Upper bounds (seconds) of the request latency histogram, shared by the worker's metrics and the primary's dashboard. */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export const WORKER_CONFIG_ENV = 'VOLLEY_WORKER_CONFIG';

@@ -6,6 +6,7 @@ export { FlowCtrl } from './flow-ctrl.js';
 export { FormData, type UploadedFile } from './form.js';
 export type { Handler } from './handler.js';
 export { Request } from './request.js';
+export { rootRequestLogger, setRootRequestLogger } from './request-logger.js';
 export { Response, type SendFileOptions } from './response.js';
 export { Service, type ServiceOptions } from './service.js';
 export { StatusError } from './status-error.js';

@@ -1,6 +1,8 @@
 import { parse as parseCookie } from 'cookie';
+import type { Logger } from 'pino';
 import { DEFAULT_BODY_LIMIT, mediaType, type RawRequest, readBody } from './body.js';
 import { FormData, parseMultipart, parseUrlEncoded } from './form.js';
+import { requestLogger } from './request-logger.js';
 import { StatusError } from './status-error.js';
 import { BodyConsumedError } from './usage-errors.js';
 
@@ -18,6 +20,7 @@ class LazyState {
   bodyTooLarge = false;
   /** Forms with uploads, whose temporary files the Service removes after the response. */
   uploads: FormData[] | undefined = undefined;
+  log: Logger | undefined = undefined;
 }
 
 /**
@@ -85,6 +88,17 @@ export class Request {
 
   get remotePort(): number | undefined {
     return this.raw.socket?.remotePort;
+  }
+
+  /**
+   * This request's logger: pino's API (`info`, `warn`, `error`, `debug`, `child`, ...), every
+   * record carrying `reqId` (the `x-request-id` the requestId() hoop sets, else a new UUID).
+   * It writes JSON lines to stdout, which `volley serve` merges. Made on first use.
+   */
+  get log(): Logger {
+    const lazy = this.lazyState();
+    lazy.log ??= requestLogger(this.raw.headers);
+    return lazy.log;
   }
 
   param(name: string): string | undefined {

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finished, Readable } from 'node:stream';
 import { AlreadyStartedError } from '../errors.js';
+import { recordError, serveTraced } from '../otel/server-span.js';
+import { tracingActive } from '../otel/tracing-active.js';
 import type { RawRequest } from './body.js';
 import { Catcher } from './catcher.js';
 import type { Matcher, RouteTable } from './contract.js';
@@ -138,8 +140,19 @@ export class Service<R extends RouteTable = RouteTable> {
     return this;
   }
 
-  /** The Node request listener: `http.createServer(service.handle)`. */
+  /**
+   * The Node request listener: `http.createServer(service.handle)`. With an OpenTelemetry
+   * tracer provider registered, each request is served inside a server span (src/otel/).
+   */
   readonly handle = (rawReq: IncomingMessage | RawRequest, rawRes: ServerResponse | RawResponse): void => {
+    if (tracingActive()) {
+      serveTraced(rawReq, rawRes as ServerResponse, () => this.#serve(rawReq, rawRes));
+      return;
+    }
+    this.#serve(rawReq, rawRes);
+  };
+
+  readonly #serve = (rawReq: IncomingMessage | RawRequest, rawRes: ServerResponse | RawResponse): Request => {
     const req = new Request(rawReq);
     const res = new Response(rawRes, req, this.#logError);
     const depot = new Depot();
@@ -153,7 +166,7 @@ export class Service<R extends RouteTable = RouteTable> {
       // A custom filter threw: answer 500 through the Catcher instead of crashing the process.
       this.#onError(err, req, res);
       this.#finish(req, res, depot);
-      return;
+      return req;
     }
     let chain: readonly Handler[];
     if (typeof match === 'number') chain = match === 404 ? this.#notFoundChain : this.#methodNotAllowedChain;
@@ -168,6 +181,7 @@ export class Service<R extends RouteTable = RouteTable> {
     const pending = ctrl.run();
     if (pending) pending.then(() => this.#finish(req, res, depot)).catch((err) => this.#crash(err, req, res));
     else this.#finish(req, res, depot);
+    return req;
   };
 
   #chainFor(handlers: readonly Handler[]): readonly Handler[] {
@@ -188,10 +202,14 @@ export class Service<R extends RouteTable = RouteTable> {
     if (err instanceof StatusError) {
       res.status(err.status);
       res.error = err;
-      if (err.status >= 500) this.#logError(err.cause ?? err, req);
+      if (err.status >= 500) {
+        this.#logError(err.cause ?? err, req);
+        recordError(res.raw, err.cause ?? err);
+      }
       return;
     }
     this.#logError(err, req);
+    recordError(res.raw, err);
     res.status(500);
     const detail = this.#development && err instanceof Error ? (err.stack ?? err.message) : undefined;
     res.error = StatusError.internalServerError(detail, err);

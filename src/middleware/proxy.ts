@@ -4,6 +4,8 @@ import { pipeline, Transform } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
 import { lazyRequire } from '../lazy-require.js';
+import { startClientSpan } from '../otel/client-span.js';
+import { tracingActive } from '../otel/tracing-active.js';
 
 const undici = lazyRequire<typeof import('undici')>('undici');
 
@@ -93,6 +95,8 @@ export function proxy(upstream: string | readonly string[], options: ProxyOption
     const abort = new AbortController();
     (res.raw as ServerResponse).once('close', () => abort.abort());
     const body = requestBody(req, options.bodyLimit ?? req.bodyLimit);
+    // With a tracer provider: a client span, whose context goes upstream in traceparent.
+    const span = tracingActive() ? startClientSpan(req.method, new URL(path, up.origin), headers) : undefined;
     let answer: Awaited<ReturnType<Pool['request']>>;
     try {
       answer = await up.pool.request({
@@ -103,8 +107,10 @@ export function proxy(upstream: string | readonly string[], options: ProxyOption
         signal: abort.signal,
       });
     } catch (err) {
+      span?.failed(err);
       throw mapError(err, abort.signal, up.origin);
     }
+    span?.answered(answer.statusCode, answer.body);
     res.status(answer.statusCode);
     copyResponseHeaders(answer.headers, res);
     res.setBody(answer.body as Readable);

@@ -42,25 +42,36 @@ test('text log: worker lines are tagged with worker id and pid; the last line be
   await volley.waitFor(new RegExp(`worker 1 \\(pid ${pid}\\) died \\(exit code 3\\)`), 5000);
 });
 
-test('json log: one object per line with time, worker, pid, stream, msg; JSON lines are merged', async (t) => {
+test('json log: one object per line with time, level, worker, pid, stream, msg; JSON lines are merged; a stack is one record', async (t) => {
   const { volley, port } = await serve(['--log-format', 'json'], 1);
   t.after(() => volley.dispose());
   await freshFetch(`http://127.0.0.1:${port}/jsonlog`);
   await volley.waitFor(/from pino-like logger/, 5000);
+  await freshFetch(`http://127.0.0.1:${port}/stack?tag=t1`, { headers: { 'x-request-id': 'rid-42' } });
+  await volley.waitFor(/from req\.log/, 5000);
   const objects = volley.output
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
   const loaded = objects.find((o) => String(o.msg).startsWith('fixture app loaded'));
   assert.ok(loaded, 'the worker line is there');
-  assert.deepEqual(Object.keys(loaded).sort(), ['msg', 'pid', 'stream', 'time', 'worker']);
+  assert.deepEqual(Object.keys(loaded).sort(), ['level', 'msg', 'pid', 'stream', 'time', 'worker']);
+  assert.equal(loaded.level, 'info');
   assert.equal(loaded.worker, 1);
   assert.equal(loaded.stream, 'stdout');
   assert.ok(volley.workerPids.has(loaded.pid as number));
   const merged = objects.find((o) => o.msg === 'from pino-like logger')!;
   assert.equal(merged.reqId, 7);
-  assert.equal(merged.level, 30);
+  assert.equal(merged.level, 'info', "pino's 30 is info");
   assert.equal(merged.worker, 1);
+  const stack = objects.filter((o) => String(o.msg).includes('boom t1'));
+  assert.equal(stack.length, 1, 'console.error(err) is one record');
+  assert.equal(stack[0]!.level, 'error');
+  assert.equal(stack[0]!.stream, 'stderr');
+  assert.match(String(stack[0]!.msg), /^Error: boom t1\n\s+at .*\n[\s\S]*code: 'E_FIXTURE'\n\}$/);
+  assert.ok(!objects.some((o) => /^\s+at /.test(String(o.msg))), 'no record is a lone stack frame');
+  const reqLog = objects.find((o) => o.msg === 'from req.log')!;
+  assert.deepEqual([reqLog.level, reqLog.reqId, reqLog.tag, reqLog.stream], ['warn', 'rid-42', 't1', 'stdout']);
   const event = objects.find((o) => String(o.msg).includes('all 1 worker(s) ready'))!;
   assert.equal(event.worker, 'primary');
   assert.equal(event.stream, 'primary');

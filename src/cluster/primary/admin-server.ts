@@ -35,7 +35,8 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * The supervisor's admin endpoint: GET /healthz /readyz /status, POST /reload /scale /stop /upgrade.
+ * The supervisor's admin endpoint: GET /healthz /readyz /status, POST /reload /scale /stop /upgrade
+ * (and the GET routes others add: /metrics, /logs, the dashboard: admin-views.ts).
  * It is served by the primary itself (it never accepts on the workers' sockets).
  */
 export class AdminServer {
@@ -157,6 +158,10 @@ export class AdminServer {
       return reply(res, 404, { error: `no such admin endpoint: ${url.pathname}` });
     }
     if (req.method !== 'POST') return reply(res, 405, { error: 'use GET or POST' });
+    // A web page elsewhere must not drive a browser into POSTing here (the dashboard's own are same-origin).
+    const site = req.headers['sec-fetch-site'];
+    if (site === 'cross-site' || site === 'same-site')
+      return reply(res, 403, { error: 'cross-site requests are refused' });
     if (this.#options.token !== undefined) {
       const auth = req.headers.authorization ?? '';
       if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), this.#options.token)) {

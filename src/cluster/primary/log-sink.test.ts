@@ -26,7 +26,14 @@ test('text lines are tagged with worker id, pid and stream', async () => {
 
 test('json lines have time, worker, pid, stream, msg; a JSON line is merged, not wrapped', () => {
   const plain = JSON.parse(formatJson('2026-01-01T00:00:00.000Z', { worker: 1, pid: 7, stream: 'stdout' }, 'hi'));
-  assert.deepEqual(plain, { time: '2026-01-01T00:00:00.000Z', worker: 1, pid: 7, stream: 'stdout', msg: 'hi' });
+  assert.deepEqual(plain, {
+    time: '2026-01-01T00:00:00.000Z',
+    level: 'info',
+    worker: 1,
+    pid: 7,
+    stream: 'stdout',
+    msg: 'hi',
+  });
   const pino = JSON.parse(
     formatJson(
       '2026-01-01T00:00:00.000Z',
@@ -34,7 +41,11 @@ test('json lines have time, worker, pid, stream, msg; a JSON line is merged, not
       '{"level":30,"time":1,"msg":"req"}',
     ),
   );
-  assert.deepEqual(pino, { time: 1, level: 30, msg: 'req', worker: 3, pid: 9, stream: 'stdout' });
+  assert.deepEqual(pino, { time: 1, level: 'info', msg: 'req', worker: 3, pid: 9, stream: 'stdout' });
+  const bunyanError = JSON.parse(formatJson('t', { worker: 1, pid: 2, stream: 'stdout' }, '{"level":50,"msg":"x"}'));
+  assert.equal(bunyanError.level, 'error');
+  const noLevel = JSON.parse(formatJson('t', { worker: 1, pid: 2, stream: 'stderr' }, '{"msg":"x"}'));
+  assert.equal(noLevel.level, 'error', "a JSON line without a level gets its stream's");
   const notObject = JSON.parse(formatJson('t', { worker: 0, pid: 1, stream: 'primary' }, '{broken'));
   assert.equal(notObject.msg, '{broken');
   assert.equal(notObject.worker, 'primary');
@@ -49,4 +60,35 @@ test('a blocked output drops lines past the buffer bound and counts them, never 
   for (let i = 0; i < writes; i++) sink.line({ worker: 1, pid: 1, stream: 'stdout' }, line);
   assert.ok(sink.dropped >= 40, `dropped ${sink.dropped}`);
   assert.ok(stuck.writableLength <= MAX_BUFFERED_BYTES + 2 * line.length + 200);
+});
+
+test('a multi-line record is one JSON object, and text lines each keep the prefix', async () => {
+  const stack = 'Error: boom\n    at f (/a.js:1:1)';
+  const json = collect('json');
+  json.sink.line({ worker: 1, pid: 5, stream: 'stderr' }, stack);
+  const text = collect('text');
+  text.sink.line({ worker: 1, pid: 5, stream: 'stderr' }, stack);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(json.lines().length, 1);
+  const record = JSON.parse(json.lines()[0]!);
+  assert.equal(record.msg, stack);
+  assert.equal(record.level, 'error');
+  assert.equal(text.lines().length, 2);
+  assert.match(text.lines()[1]!, /\[worker 1 5 stderr\] {5}at f \(\/a\.js:1:1\)$/);
+});
+
+test('onRecord listeners see every record with its level and JSON, even ones the output drops', () => {
+  const stuck = new Writable({ highWaterMark: 1, write() {} });
+  const sink = new LogSink(stuck, 'text');
+  const seen: string[] = [];
+  const off = sink.onRecord((r) => seen.push(`${r.worker}:${r.level}:${r.msg}:${JSON.parse(r.json).msg}`));
+  const big = 'z'.repeat(MAX_BUFFERED_BYTES + 10);
+  sink.line({ worker: 1, pid: 1, stream: 'stdout' }, big);
+  sink.line({ worker: 2, pid: 1, stream: 'stderr' }, 'after');
+  assert.equal(sink.dropped, 1);
+  assert.equal(seen.length, 2);
+  assert.equal(seen[1], '2:error:after:after');
+  off();
+  sink.line({ worker: 2, pid: 1, stream: 'stderr' }, 'unseen');
+  assert.equal(seen.length, 2);
 });

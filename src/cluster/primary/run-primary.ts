@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { native } from '../../native/index.js';
 import { AdminServer } from './admin-server.js';
+import { addAdminViews } from './admin-views.js';
 import { UpgradeError } from './errors.js';
 import { type Handover, takeHandover } from './handover.js';
 import type { ListenSockets } from './listen-sockets.js';
@@ -109,6 +110,7 @@ async function servePrimary(
   const adminFd = handover?.admin && handover.admin.text === options.admin ? handover.admin.fd : undefined;
   if (handover?.admin && adminFd === undefined) native().closeFd(handover.admin.fd); // --admin changed
   let admin: AdminServer | undefined;
+  let removeViews: (() => void) | undefined;
   if (options.admin) {
     admin = new AdminServer(supervisor, {
       address: options.admin,
@@ -123,6 +125,7 @@ async function servePrimary(
       res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
       res.end(text);
     });
+    removeViews = addAdminViews(admin, supervisor, { tokenRequired: options.adminToken !== undefined });
     await admin.listen();
   }
   const adminAddress = options.admin;
@@ -212,6 +215,7 @@ async function servePrimary(
   } finally {
     stopWatching?.();
     for (const s of signals) process.off(s, onSignal);
+    removeViews?.();
     await admin?.close();
     if (options.pidFile) removePidFile(options.pidFile);
     if (logFile) await new Promise<void>((resolve) => logFile.end(resolve));

@@ -337,6 +337,7 @@ export class Supervisor {
     worker.lagMs = message.lagMs;
     worker.rssBytes = message.rssBytes;
     worker.requests = message.requests;
+    if (message.latency) worker.latency = message.latency;
     const slot = this.#slots.get(worker.slot);
     if (!slot || slot.worker !== worker || slot.state !== 'serving' || slot.recycleQueued) return;
     if (this.#stopping || worker.state !== 'ready') return;

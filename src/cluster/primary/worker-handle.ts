@@ -22,6 +22,8 @@ export interface WorkerHandle {
   lagMs: number;
   rssBytes: number;
   requests: number;
+  /** Requests per latency bucket so far, from the last heartbeat (protocol.ts LATENCY_BUCKETS); with metrics on. */
+  latency?: number[];
   /** Resolves when the worker reports ready; rejects (with what it reported) if it exits first. */
   readonly ready: Promise<void>;
   readonly exited: Promise<WorkerExit>;

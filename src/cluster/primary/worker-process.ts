@@ -8,6 +8,7 @@ import {
   type WorkerConfig,
   type WorkerMessage,
 } from '../protocol.js';
+import { LineCoalescer } from './line-coalescer.js';
 import { LineFramer } from './line-framer.js';
 import type { LogSink } from './log-sink.js';
 import type { SpawnRequest, SpawnWorker, WorkerExit, WorkerHandle, WorkerState } from './worker-handle.js';
@@ -28,7 +29,8 @@ export function processSpawner(log: LogSink): SpawnWorker {
 
 /**
  * One worker process as the primary sees it: its state, heartbeat data, and promises for
- * readiness and exit. Its stdout and stderr are framed into lines into the merged log, and
+ * readiness and exit. Its stdout and stderr are framed into lines, and lines into records
+ * (a stack trace is one), into the merged log, and
  * `closed` resolves only once both pipes were read to the end, so nothing it wrote is lost.
  */
 export class WorkerProcess implements WorkerHandle {
@@ -91,13 +93,19 @@ export class WorkerProcess implements WorkerHandle {
     const pipes: Promise<void>[] = [];
     for (const stream of ['stdout', 'stderr'] as const) {
       const source = { worker: this.slot, pid: this.pid, stream };
-      const framer = new LineFramer((line) => log.line(source, line));
+      // A stack trace or an inspected error is one record (line-coalescer.ts has the rule).
+      const coalescer = new LineCoalescer((text) => log.line(source, text));
+      const framer = new LineFramer((line) => coalescer.push(line));
       const pipe = this.child[stream]!;
-      pipe.on('data', (chunk: Buffer) => framer.push(chunk));
+      pipe.on('data', (chunk: Buffer) => {
+        framer.push(chunk);
+        coalescer.endOfChunk();
+      });
       pipes.push(
         new Promise((resolve) => {
           pipe.once('close', () => {
             framer.end();
+            coalescer.flush();
             resolve();
           });
         }),

@@ -110,7 +110,14 @@ async function main(channel: PrimaryChannel): Promise<void> {
   channel.onPing((seq) => {
     const lagMs = Number.isFinite(lag.mean) ? lag.mean / 1e6 : 0;
     lag.reset();
-    channel.send({ volley: 'pong', seq, lagMs, rssBytes: process.memoryUsage.rss(), requests: served.requestCount() });
+    channel.send({
+      volley: 'pong',
+      seq,
+      lagMs,
+      rssBytes: process.memoryUsage.rss(),
+      requests: served.requestCount(),
+      ...(metrics ? { latency: metrics.latencyCounts() } : {}),
+    });
   });
   channel.onMetrics((seq) => {
     (metrics?.registry.getMetricsAsJSON() ?? Promise.resolve([])).then(

@@ -1,11 +1,12 @@
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
 import type { RequestObserver } from '../../server/server.js';
+import { LATENCY_BUCKETS } from '../protocol.js';
 
 /** The label for requests that matched no route (404/405): never the raw path, which is unbounded. */
 export const UNMATCHED_ROUTE = '<unmatched>';
 
 /** Upper bounds (seconds) of the latency histogram's buckets. */
-const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BUCKETS = LATENCY_BUCKETS;
 
 type Labels = { method: string; route: string; status: string };
 
@@ -82,6 +83,20 @@ export class WorkerMetrics implements RequestObserver {
         this.set(metrics.#inFlight);
       },
     });
+  }
+
+  /** Requests so far per bucket, over every series (not cumulative; the last entry is past the last bound): the heartbeat carries it. */
+  latencyCounts(): number[] {
+    const counts = new Array<number>(BUCKETS.length + 1).fill(0);
+    for (const s of this.#series) {
+      let inBuckets = 0;
+      for (let i = 0; i < BUCKETS.length; i++) {
+        counts[i]! += s.buckets[i]!;
+        inBuckets += s.buckets[i]!;
+      }
+      counts[BUCKETS.length]! += s.count - inBuckets;
+    }
+    return counts;
   }
 
   started(): void {
