@@ -25,7 +25,7 @@ import {
   volleyRunner,
   WORKERS,
 } from './lib/runners.js';
-import { entry, fixed, int, markdownTable, median, pct, ratio, sum } from './lib/stats.js';
+import { entry, fixed, int, markdownTable, median, pct, perRoundRatio, ratio, sum } from './lib/stats.js';
 import { errorCount, type WrkResult, wrk } from './lib/wrk.js';
 import { noiseNote, quietest } from './single.js';
 
@@ -185,11 +185,7 @@ export async function runApps(cfg: Config, only?: string[]): Promise<AppsResults
   return out;
 }
 
-/** Median over rounds of the ratio within each round (robust to drift that slows a whole round). */
-function perRound(a: readonly Run[], b: readonly Run[]): number {
-  const n = Math.min(a.length, b.length);
-  return median(Array.from({ length: n }, (_, i) => a[i]!.wrk.rps / b[i]!.wrk.rps));
-}
+const perRound = (a: readonly Run[], b: readonly Run[]) => perRoundRatio(a, b, (r) => r.wrk.rps);
 
 const cpuUsPerReq = (runs: Run[], clkTck: number) =>
   median(runs.map((r) => (((r.primaryTicks + r.workerTicks) / clkTck) * 1e6) / r.wrk.requests));

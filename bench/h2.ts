@@ -15,7 +15,7 @@ import { generate } from 'selfsigned';
 import { type Config, freePort, log, nodeCommand, rotated } from './lib/config.js';
 import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { type Started, start, stop } from './lib/procs.js';
-import { entry, fixed, int, markdownTable, median, pct, ratio, spread } from './lib/stats.js';
+import { entry, fixed, int, markdownTable, median, pct, perRoundRatio, ratio, spread } from './lib/stats.js';
 import { noiseNote, quietest } from './single.js';
 
 export const H2_SERVERS = [
@@ -198,11 +198,7 @@ async function checkAnswer(name: string, port: number, certPath: string): Promis
   }
 }
 
-/** Median over rounds of the ratio a/b within each round. */
-function perRound(a: readonly H2Run[], b: readonly H2Run[]): number {
-  const n = Math.min(a.length, b.length);
-  return median(Array.from({ length: n }, (_, i) => a[i]!.rps / b[i]!.rps));
-}
+const perRound = (a: readonly H2Run[], b: readonly H2Run[]) => perRoundRatio(a, b, (r) => r.rps);
 
 /** Server CPU time per request in µs: less sensitive to other load on the machine than req/s. */
 const cpuPerRequest = (r: H2Run) => ((r.serverCpuSeconds ?? Number.NaN) * 1e6) / r.requests;

@@ -6,7 +6,7 @@
 import { type Config, freePort, log, nodeCommand, rotated } from './lib/config.js';
 import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { type Started, start, stop } from './lib/procs.js';
-import { entry, fixed, int, markdownTable, median, pct, ratio } from './lib/stats.js';
+import { entry, fixed, int, markdownTable, median, pct, perRoundRatio, ratio } from './lib/stats.js';
 import { errorCount, luaRequest, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
 
 export const FRAMEWORKS = [
@@ -162,14 +162,7 @@ export async function quietest<T extends { otherShare?: number }>(
   }
 }
 
-/**
- * Median over rounds of the ratio a/b within each round: robust to drift that slows every
- * server of a round alike (the machine's other load, the host's), which a ratio of medians is not.
- */
-function perRound(a: readonly SingleRun[], b: readonly SingleRun[]): number {
-  const n = Math.min(a.length, b.length);
-  return median(Array.from({ length: n }, (_, i) => a[i]!.rps / b[i]!.rps));
-}
+const perRound = (a: readonly SingleRun[], b: readonly SingleRun[]) => perRoundRatio(a, b, (r) => r.rps);
 
 /** Server CPU time per request in µs: robust to other load on the machine, unlike req/s. */
 const cpuPerRequest = (r: SingleRun) => ((r.serverCpuSeconds ?? Number.NaN) * 1e6) / r.requests;

@@ -20,7 +20,7 @@ import {
   volleyRunner,
   WORKERS,
 } from './lib/runners.js';
-import { entry, fixed, int, markdownTable, median, ratio, sum } from './lib/stats.js';
+import { entry, fixed, int, markdownTable, median, perRoundRatio, ratio, sum } from './lib/stats.js';
 import { errorCount, type WrkResult, wrk } from './lib/wrk.js';
 import { noiseNote, quietest } from './single.js';
 
@@ -102,11 +102,7 @@ export async function runSkew(cfg: Config): Promise<SkewResults> {
   return out;
 }
 
-/** Median over rounds of the ratio within each round. */
-function perRound(a: readonly Run[], b: readonly Run[]): number {
-  const n = Math.min(a.length, b.length);
-  return median(Array.from({ length: n }, (_, i) => a[i]!.wrk.rps / b[i]!.wrk.rps));
-}
+const perRound = (a: readonly Run[], b: readonly Run[]) => perRoundRatio(a, b, (r) => r.wrk.rps);
 
 export function skewMarkdown(res: SkewResults): string {
   const parts: string[] = [];

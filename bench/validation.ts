@@ -8,7 +8,7 @@
 import { type Config, freePort, log, nodeCommand, rotated } from './lib/config.js';
 import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { type Started, start, stop } from './lib/procs.js';
-import { entry, fixed, int, markdownTable, median, ratio } from './lib/stats.js';
+import { entry, fixed, int, markdownTable, median, perRoundRatio, ratio } from './lib/stats.js';
 import { errorCount, luaRequest, wrk, wrkCommand } from './lib/wrk.js';
 import { JSON_BODY, quietest, type SingleRun } from './single.js';
 
@@ -123,10 +123,7 @@ export async function runValidation(cfg: Config): Promise<ValidationResults> {
   return out;
 }
 
-function perRound(a: readonly SingleRun[], b: readonly SingleRun[]): number {
-  const n = Math.min(a.length, b.length);
-  return median(Array.from({ length: n }, (_, i) => a[i]!.rps / b[i]!.rps));
-}
+const perRound = (a: readonly SingleRun[], b: readonly SingleRun[]) => perRoundRatio(a, b, (r) => r.rps);
 
 const cpuPerRequest = (r: SingleRun) => ((r.serverCpuSeconds ?? Number.NaN) * 1e6) / r.requests;
 

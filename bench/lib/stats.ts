@@ -43,3 +43,12 @@ export function entry<T>(rec: Record<string, T>, key: string, empty: () => T): T
   }
   return v;
 }
+
+/**
+ * Median over rounds of a's rate ÷ b's in the same round: robust to drift that slows every
+ * server of a round alike (the machine's other load), which a ratio of medians is not.
+ */
+export function perRoundRatio<T>(a: readonly T[], b: readonly T[], rate: (run: T) => number): number {
+  const n = Math.min(a.length, b.length);
+  return median(Array.from({ length: n }, (_, i) => rate(a[i]!) / rate(b[i]!)));
+}

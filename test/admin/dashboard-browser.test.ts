@@ -1,18 +1,17 @@
 // The admin dashboard in headless Chromium: a real `volley serve` with 2 workers and an admin
 // token, the page at GET / of the admin endpoint, live over GET /events.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { runLoad } from '../helpers/load.js';
 import { freePort } from '../helpers/net.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { serveFixture, VolleyProcess } from '../helpers/volley-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'dash-secret-1';
 
 // The page functions below run in the browser; this is all of the page they use.
@@ -24,29 +23,12 @@ declare const window: { dashboard: { total: { rps: (number | null)[] }; markers:
 declare function fetch(url: string, init?: unknown): Promise<{ status: number }>;
 
 test('the dashboard in Chromium: both workers, live requests/s, a reload as a marker and a new generation; no token, no mutation', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
-    t.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
-    return;
-  }
+  if (!chromiumAvailable(t)) return;
   const { volley, port, admin } = await serveFixture({ admin: true, workers: 2, args: ['--admin-token', TOKEN] });
   t.after(() => volley.dispose());
   await volley.ready();
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
   const requested: string[] = [];
   page.on('request', (r) => requested.push(r.url()));

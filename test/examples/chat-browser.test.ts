@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { freePort } from '../helpers/net.js';
 import { repoRoot } from '../helpers/paths.js';
 import { VolleyProcess } from '../helpers/volley-process.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 // The page functions below run in the browser; this is all of the DOM they use.
 declare const document: { getElementById(id: string): { textContent: string | null } | null };
 
 test('the chat page works in headless Chromium: two pages exchange a message', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
-    t.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
-    return;
-  }
+  if (!chromiumAvailable(t)) return;
   const port = await freePort();
   const volley = new VolleyProcess(
     ['serve', `${repoRoot}/examples/chat.ts`, '--workers', '2', '--listen', `127.0.0.1:${port}`],
@@ -27,22 +20,7 @@ test('the chat page works in headless Chromium: two pages exchange a message', a
   t.after(() => volley.dispose());
   await volley.ready();
 
-  // The flags keep Chromium off the network (this machine has none) and out of the sandbox (root);
-  // Playwright gives it a fresh temporary profile.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const ana = await browser.newPage();
   const bob = await browser.newPage();
   await ana.goto(`http://127.0.0.1:${port}/?room=garden&name=ana`);

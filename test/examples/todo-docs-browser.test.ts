@@ -1,16 +1,15 @@
 // The todo example's Swagger UI and Scalar pages in headless Chromium: both load from this
 // server alone (no request leaves loopback) and show the operations of the OpenAPI document.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { freePort } from '../helpers/net.js';
 import { repoRoot } from '../helpers/paths.js';
 import { VolleyProcess } from '../helpers/volley-process.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 // The page functions below run in the browser; this is all of the DOM they use.
 declare const document: {
@@ -19,11 +18,7 @@ declare const document: {
 };
 
 test('Swagger UI and Scalar load from loopback only and show the operations', { timeout: 90_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
-    t.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
-    return;
-  }
+  if (!chromiumAvailable(t)) return;
   const port = await freePort();
   const volley = new VolleyProcess([
     'serve',
@@ -36,20 +31,7 @@ test('Swagger UI and Scalar load from loopback only and show the operations', { 
   t.after(() => volley.dispose());
   await volley.ready(45_000);
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext();
   // Every request the pages make goes through here: loopback ones proceed, any other is
   // recorded (and refused, so a missing network cannot make the test hang instead of fail).
