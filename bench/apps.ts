@@ -13,13 +13,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Config, freePort, log, rotated } from './lib/config.js';
-import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
+import { ticksPerSecond } from './lib/cpu.js';
 import { adopt } from './lib/procs.js';
 import {
   type AppModules,
   children,
   clusterRunner,
   type Live,
+  type MeasuredRun,
+  measureLoad,
   pm2Runner,
   type Runner,
   volleyRunner,
@@ -27,6 +29,7 @@ import {
 } from './lib/runners.js';
 import { entry, fixed, int, markdownTable, median, pct, perRoundRatio, ratio, sum } from './lib/stats.js';
 import { errorCount, type WrkResult, wrk } from './lib/wrk.js';
+import { LOADS } from './multi.js';
 import { noiseNote, quietest } from './single.js';
 
 /** The longest a reload's load may run (it ends 1 s after the reload is done). */
@@ -48,17 +51,10 @@ export const RUNNERS: Runner[] = [
   clusterRunner,
 ];
 
-export const LOADS = [
-  { key: 'keep-alive', headers: [] as string[] },
-  { key: 'churn', headers: ['Connection: close'] },
-];
+// The multi-process section's two loads: keep-alive, and churn (`Connection: close`).
+export { LOADS };
 
-interface Run {
-  wrk: WrkResult;
-  primaryTicks: number;
-  workerTicks: number;
-  otherShare: number;
-}
+type Run = MeasuredRun;
 
 interface ReloadRun {
   wrk: WrkResult;
@@ -107,18 +103,9 @@ export async function runApps(cfg: Config, only?: string[]): Promise<AppsResults
         for (const l of LOADS) {
           const line: string[] = [];
           for (const s of rotated(live, r)) {
-            const run = await quietest(cfg, `${app.name} ${s.runner.name} ${l.key}`, async () => {
-              const pids = [s.primary, ...children(s.primary)];
-              const window = cpuWindowStart(pids);
-              const res = await load(s, l.headers, cfg.seconds);
-              const usage = cpuWindowEnd(window, cfg.cpus);
-              return {
-                wrk: res,
-                primaryTicks: usage.perPid.get(s.primary)!,
-                workerTicks: sum(pids.slice(1).map((p) => usage.perPid.get(p)!)),
-                otherShare: usage.otherShare,
-              };
-            });
+            const run = await quietest(cfg, `${app.name} ${s.runner.name} ${l.key}`, () =>
+              measureLoad(s, cfg.cpus, () => load(s, l.headers, cfg.seconds)),
+            );
             entry(
               entry(
                 entry(out.runs, app.name, () => ({})),

@@ -5,11 +5,11 @@
  * share of the requests and the server's CPU time per request, the primary included,
  * from /proc/<pid>/stat. Nothing is pinned: the servers' workers need both CPUs.
  */
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, freePort, log, retry, rotated } from './lib/config.js';
 import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
 import { adopt, type Started, start, stop, stopAll } from './lib/procs.js';
+import { children } from './lib/runners.js';
 import { entry, fixed, int, markdownTable, median, pct, ratio, sum } from './lib/stats.js';
 import { errorCount, type WrkResult, wrk, wrkCommand } from './lib/wrk.js';
 import { noiseNote, quietest } from './single.js';
@@ -124,8 +124,8 @@ async function status(s: Live): Promise<Status> {
   if (!s.def.hasAdmin) {
     // Workers from /proc (the primary's children); a lone process is its own worker.
     const pid = s.proc.pid;
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    const pids = children.length ? children.map(Number) : [pid];
+    const workers = children(pid);
+    const pids = workers.length ? workers : [pid];
     return { primary: { pid }, workers: pids.map((p, i) => ({ id: i + 1, pid: p, requests: Number.NaN })) };
   }
   const res = await fetch(`http://127.0.0.1:${s.admin}/status`);

@@ -9,19 +9,20 @@
  * is not busy, at the price of passing every connection through one process.
  */
 import { type Config, freePort, log, rotated } from './lib/config.js';
-import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
-import { adopt } from './lib/procs.js';
+import { ticksPerSecond } from './lib/cpu.js';
 import {
   type AppModules,
   children,
   clusterRunner,
   type Live,
+  type MeasuredRun,
+  measureLoad,
   pm2Runner,
   volleyRunner,
   WORKERS,
 } from './lib/runners.js';
 import { entry, fixed, int, markdownTable, median, perRoundRatio, ratio, sum } from './lib/stats.js';
-import { errorCount, type WrkResult, wrk } from './lib/wrk.js';
+import { errorCount, wrk } from './lib/wrk.js';
 import { noiseNote, quietest } from './single.js';
 
 const SKEW: AppModules = {
@@ -42,12 +43,7 @@ export const SKEW_LOADS = [
   { key: 'keep-alive c32', connections: 32, headers: [] as string[] },
 ];
 
-interface Run {
-  wrk: WrkResult;
-  primaryTicks: number;
-  workerTicks: number;
-  otherShare: number;
-}
+type Run = MeasuredRun;
 
 export interface SkewResults {
   clkTck: number;
@@ -72,19 +68,9 @@ export async function runSkew(cfg: Config): Promise<SkewResults> {
       for (const l of SKEW_LOADS) {
         const line: string[] = [];
         for (const s of rotated(live, r)) {
-          const run = await quietest(cfg, `skew ${s.runner.name} ${l.key}`, async () => {
-            const pids = [s.primary, ...children(s.primary)];
-            for (const pid of pids) adopt(pid);
-            const window = cpuWindowStart(pids);
-            const res = await load(s, l, cfg.seconds);
-            const usage = cpuWindowEnd(window, cfg.cpus);
-            return {
-              wrk: res,
-              primaryTicks: usage.perPid.get(s.primary)!,
-              workerTicks: sum(pids.slice(1).map((p) => usage.perPid.get(p)!)),
-              otherShare: usage.otherShare,
-            };
-          });
+          const run = await quietest(cfg, `skew ${s.runner.name} ${l.key}`, () =>
+            measureLoad(s, cfg.cpus, () => load(s, l, cfg.seconds)),
+          );
           entry(
             entry(out.runs, s.runner.key, () => ({})),
             l.key,

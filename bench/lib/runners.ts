@@ -8,7 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { retry } from './config.js';
+import { cpuWindowEnd, cpuWindowStart } from './cpu.js';
 import { adopt, type Started, start, stop } from './procs.js';
+import { sum } from './stats.js';
+import type { WrkResult } from './wrk.js';
 
 /** An app as the runners need it: a module exporting it, and one that listens itself on $PORT. */
 export interface AppModules {
@@ -153,3 +156,27 @@ export const clusterRunner: Runner = {
     return { runner: this, port, primary: proc.pid, stop: () => stop(proc.pid, 5000) };
   },
 };
+
+/** One load on a running server: wrk's result and the CPU its primary and its workers used meanwhile. */
+export interface MeasuredRun {
+  wrk: WrkResult;
+  primaryTicks: number;
+  workerTicks: number;
+  /** Share of the machine's CPU used meanwhile by unrelated processes (noise). */
+  otherShare: number;
+}
+
+/** Runs `load` against `s`, counting the CPU of its primary and of the workers it has now (adopted for cleanup). */
+export async function measureLoad(s: Live, cpus: number, load: () => Promise<WrkResult>): Promise<MeasuredRun> {
+  const pids = [s.primary, ...children(s.primary)];
+  for (const pid of pids) adopt(pid);
+  const window = cpuWindowStart(pids);
+  const res = await load();
+  const usage = cpuWindowEnd(window, cpus);
+  return {
+    wrk: res,
+    primaryTicks: usage.perPid.get(s.primary)!,
+    workerTicks: sum(pids.slice(1).map((p) => usage.perPid.get(p)!)),
+    otherShare: usage.otherShare,
+  };
+}
