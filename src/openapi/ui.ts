@@ -57,21 +57,34 @@ function uiRouter(path: string, page: (base: string) => string, files: Record<st
 export interface DocsUiOptions {
   /** The page's <title>. Default 'API documentation'. */
   title?: string;
+  /** Given to the UI's own initialiser as it is. */
+  config?: Record<string, unknown>;
+}
+
+/** What both documentation pages hold: the document's URL and the page options. */
+abstract class DocsUi {
+  protected readonly specUrl: string;
+  protected readonly options: DocsUiOptions;
+
+  constructor(specUrl: string, options: DocsUiOptions = {}) {
+    this.specUrl = specUrl;
+    this.options = options;
+  }
+
+  /** The page's <title>, escaped for HTML. */
+  protected get title(): string {
+    return escapeHtml(this.options.title ?? 'API documentation');
+  }
+
+  abstract intoRouter(path: string): Router;
 }
 
 /**
  * Swagger UI for an OpenAPI document, from the `swagger-ui-dist` package (an optional peer
  * dependency: `npm install swagger-ui-dist`). `new SwaggerUi('/openapi.json').intoRouter('docs')`.
  */
-export class SwaggerUi {
-  readonly #specUrl: string;
-  readonly #options: DocsUiOptions & { config?: Record<string, unknown> };
-
-  /** `config` goes to `SwaggerUIBundle` as it is (e.g. `{ docExpansion: 'none' }`). */
-  constructor(specUrl: string, options: DocsUiOptions & { config?: Record<string, unknown> } = {}) {
-    this.#specUrl = specUrl;
-    this.#options = options;
-  }
+export class SwaggerUi extends DocsUi {
+  // `config` goes to `SwaggerUIBundle` as it is (e.g. `{ docExpansion: 'none' }`).
 
   /** Throws MissingPackageError when swagger-ui-dist is not installed. */
   intoRouter(path: string): Router {
@@ -81,8 +94,8 @@ export class SwaggerUi {
       'swagger-ui-bundle.js': join(dir, 'swagger-ui-bundle.js'),
       'favicon-32x32.png': join(dir, 'favicon-32x32.png'),
     };
-    const title = escapeHtml(this.#options.title ?? 'API documentation');
-    const config = { url: this.#specUrl, dom_id: '#swagger-ui', deepLinking: true, ...this.#options.config };
+    const title = this.title;
+    const config = { url: this.specUrl, dom_id: '#swagger-ui', deepLinking: true, ...this.options.config };
     return uiRouter(
       path,
       (base) => `<!doctype html>
@@ -111,23 +124,16 @@ export class SwaggerUi {
  * (an optional peer dependency). Its default web fonts come from Scalar's CDN, so they are
  * off: the page loads nothing but this server's files.
  */
-export class Scalar {
-  readonly #specUrl: string;
-  readonly #options: DocsUiOptions & { config?: Record<string, unknown> };
-
-  /** `config` goes to `Scalar.createApiReference` as it is (e.g. `{ theme: 'moon' }`). */
-  constructor(specUrl: string, options: DocsUiOptions & { config?: Record<string, unknown> } = {}) {
-    this.#specUrl = specUrl;
-    this.#options = options;
-  }
+export class Scalar extends DocsUi {
+  // `config` goes to `Scalar.createApiReference` as it is (e.g. `{ theme: 'moon' }`).
 
   /** Throws MissingPackageError when @scalar/api-reference is not installed. */
   intoRouter(path: string): Router {
     const script = resolveAsset('@scalar/api-reference/browser/standalone.js', '@scalar/api-reference', 'Scalar');
-    const title = escapeHtml(this.#options.title ?? 'API documentation');
+    const title = this.title;
     // Scalar's AI agent panel, on by default for a page served from localhost, fetches from
     // api.scalar.com (through proxy.scalar.com): it is off too.
-    const config = { url: this.#specUrl, withDefaultFonts: false, agent: { disabled: true }, ...this.#options.config };
+    const config = { url: this.specUrl, withDefaultFonts: false, agent: { disabled: true }, ...this.options.config };
     return uiRouter(
       path,
       (base) => `<!doctype html>
