@@ -34,6 +34,14 @@ static int int_arg(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
+/* The one argument of a call that takes a file descriptor: 1 with *fd set, or 0 (not a descriptor). */
+static int fd_only_arg(napi_env env, napi_callback_info info, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1 && int_arg(env, argv[0], fd) &&
+         *fd >= 0;
+}
+
 /* sendUnixDatagram(path: string, data: Buffer) -> bytes sent. A leading '@' is Linux's abstract namespace. */
 napi_value send_unix_datagram(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -72,12 +80,8 @@ napi_value send_unix_datagram(napi_env env, napi_callback_info info) {
 
 /* setCloseOnExec(fd) */
 napi_value set_close_on_exec(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !int_arg(env, argv[0], &fd) ||
-      fd < 0)
-    return type_error(env, "setCloseOnExec expects a file descriptor");
+  if (!fd_only_arg(env, info, &fd)) return type_error(env, "setCloseOnExec expects a file descriptor");
   int flags = fcntl(fd, F_GETFD);
   if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return throw_sys(env, errno, "fcntl", NULL);
   return NULL;
@@ -110,12 +114,8 @@ static int sockopt_int(int fd, int level, int name) {
  *   listening, reusePort, address?, port?, path? }. Throws ENOTSOCK for a file that is no socket.
  */
 napi_value socket_info(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !int_arg(env, argv[0], &fd) ||
-      fd < 0)
-    return type_error(env, "socketInfo expects a file descriptor");
+  if (!fd_only_arg(env, info, &fd)) return type_error(env, "socketInfo expects a file descriptor");
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   memset(&ss, 0, sizeof ss);
