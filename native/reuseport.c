@@ -11,6 +11,7 @@
 
 #include "send-many.h"
 #include "socket-tools.h"
+#include "stall-monitor.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -563,6 +564,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendUnixDatagram", NULL, send_unix_datagram, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setCloseOnExec", NULL, set_close_on_exec, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketInfo", NULL, socket_info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"createProgressCells", NULL, create_progress_cells, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attachProgressCell", NULL, attach_progress_cell, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"startStallMonitor", NULL, start_stall_monitor, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchStalls", NULL, watch_stalls, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stopStallMonitor", NULL, stop_stall_monitor, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"acceptQueueLength", NULL, accept_queue_length, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"acceptQueued", NULL, accept_queued, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -40,7 +40,12 @@ export type PrimaryMessage =
   | RpcReply
   | RelayedBroadcast
   /** Stop accepting, finish in-flight requests, exit; force after timeoutMs. */
-  | { volley: 'drain'; timeoutMs: number };
+  | { volley: 'drain'; timeoutMs: number }
+  /**
+   * A connection (the message's handle) rescued from a stalled worker's queue: serve it as if
+   * accepted on the listener with this label (load-aware steering).
+   */
+  | { volley: 'connection'; label: string };
 
 function tagged(value: unknown): value is { volley: string } {
   return typeof value === 'object' && value !== null && typeof (value as { volley?: unknown }).volley === 'string';
@@ -74,6 +79,11 @@ export interface WorkerConfig {
   metrics: boolean;
   /** Node http.Server options. */
   server: { keepAliveTimeout?: number; headersTimeout?: number; requestTimeout?: number };
+  /**
+   * The progress cells of load-aware steering (native/stall-monitor.c): an inherited fd and the
+   * cell this worker writes once per event-loop turn. Absent with --steering off.
+   */
+  progress?: { fd: number; cell: number };
 }
 
 /** Upper bounds (seconds) of the request latency histogram, shared by the worker's metrics and the primary's dashboard. */

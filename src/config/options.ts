@@ -164,6 +164,14 @@ export const SERVE_OPTIONS = [
     default: 'off',
   },
   {
+    key: 'steering',
+    flag: 'steering',
+    kind: 'enum',
+    values: ['off', 'queue', 'rescue'],
+    help: 'load-aware steering: new connections avoid a stalled worker (queue), and those stuck in its queue move (rescue)',
+    default: 'rescue',
+  },
+  {
     key: 'tlsCert',
     flag: 'tls-cert',
     kind: 'path',

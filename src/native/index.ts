@@ -50,6 +50,23 @@ export interface NativeAddon {
   setCloseOnExec(fd: number): void;
   /** What the socket on `fd` is; throws (code ENOTSOCK, EBADF) when it is no socket. */
   socketInfo(fd: number): SocketInfo;
+  /** A memfd of `count` 64-byte progress cells (native/stall-monitor.c). */
+  createProgressCells(count: number): number;
+  /** In a worker: maps the cells (and closes `fd`) and writes cell `index` once per loop turn. */
+  attachProgressCell(fd: number, index: number): void;
+  /** Starts the stall monitor thread; `onChange` state is 0 recovered, 1 stalled, 2 stranded. */
+  startStallMonitor(
+    cellsFd: number,
+    count: number,
+    timing: { lookUs: number; idleLookUs: number; stallUs: number; strandUs: number },
+    onChange: (slot: number, state: number, queued: number) => void,
+  ): unknown;
+  watchStalls(monitor: unknown, slots: { slot: number; fds: number[] }[]): void;
+  stopStallMonitor(monitor: unknown): void;
+  /** Connections waiting in a listening TCP socket's accept queue. */
+  acceptQueueLength(fd: number): number;
+  /** Accepts up to `max` queued connections without blocking; their fds (non-blocking, close-on-exec). */
+  acceptQueued(fd: number, max: number): number[];
 }
 
 export interface SocketInfo {

@@ -132,6 +132,13 @@ export class ReusePortSockets implements ListenSockets {
     ];
   }
 
+  tcpFdsFor(slot: number): { fd: number; label: string }[] {
+    return this.#groups.flatMap(({ group }) => {
+      const fd = group.fd(slot);
+      return fd === undefined ? [] : [{ fd, label: group.label }];
+    });
+  }
+
   cpuIndexOf(slot: number): number {
     return Math.max(0, this.#groups[0]?.group.indexOf(slot) ?? slot - 1);
   }

@@ -70,6 +70,13 @@ export class FakeWorker implements WorkerHandle {
     this.#finish({ code, signal: null });
   }
 
+  /** Connections handed over by a rescue: [label, fd]. */
+  readonly connections: [string, number][] = [];
+
+  sendConnection(label: string, fd: number): void {
+    this.connections.push([label, fd]);
+  }
+
   send(message: PrimaryMessage): void {
     if (!this.alive) return;
     this.sent.push(message);

@@ -14,6 +14,7 @@ import { usableCpuCount } from './cpus.js';
 import { StartupError } from './errors.js';
 import type { LogFormat } from './log-sink.js';
 import { hostsOverlap } from './port-owner.js';
+import { STEERING_MODES, type SteeringMode } from './steering/load-steering.js';
 
 /** IPv4 with IPv4, IPv6 with IPv6 (`0.0.0.0:80` and `[::]:80` together serve both families). */
 function sameFamily(a: string, b: string): boolean {
@@ -65,6 +66,12 @@ export interface SupervisorOptions {
   maxRequests?: number;
   maxRequestsJitter?: number;
   cpuAffinity?: boolean;
+  /**
+   * Load-aware steering (steering/load-steering.ts): `queue` steers new connections away from a
+   * worker whose accept queue stalls, `rescue` also moves the connections stuck in it to another
+   * worker, `off` leaves every connection to the kernel's hash. Default `rescue`.
+   */
+  steering?: SteeringMode;
   logFormat?: LogFormat;
   /** Where the merged log goes. Default process.stdout. */
   logOutput?: Writable;
@@ -100,6 +107,7 @@ export interface ResolvedSupervisorOptions {
   maxRequests: number | undefined;
   maxRequestsJitter: number;
   cpuAffinity: boolean;
+  steering: SteeringMode;
   logFormat: LogFormat;
   keepAliveTimeout: number | undefined;
   metrics: boolean;
@@ -160,6 +168,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     maxRequests: count('max-requests', options.maxRequests, 1),
     maxRequestsJitter: count('max-requests-jitter', options.maxRequestsJitter, 0, 0),
     cpuAffinity: options.cpuAffinity ?? false,
+    steering: steeringMode(options.steering),
     logFormat,
     keepAliveTimeout: count('keep-alive-timeout', options.keepAliveTimeout, 1),
     metrics: options.metrics ?? false,
@@ -167,4 +176,12 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     http2: options.http2 ?? false,
     joinPort: options.joinPort ?? false,
   };
+}
+
+function steeringMode(mode: SteeringMode | undefined): SteeringMode {
+  if (mode === undefined) return 'rescue';
+  if (!STEERING_MODES.includes(mode)) {
+    throw new UsageError(`--steering expects ${STEERING_MODES.join(', ')}, got '${String(mode)}'`);
+  }
+  return mode;
 }

@@ -11,6 +11,8 @@ import { LogSink } from './log-sink.js';
 import { openListenSockets } from './open-listen-sockets.js';
 import { PrimaryServices } from './primary-services.js';
 import { type FailedAttempt, Slot } from './slot.js';
+import type { SteeringSnapshot } from './steering/load-steering.js';
+import { SlotSteering, type SlotSteeringDeps } from './steering/slot-steering.js';
 import {
   type ResolvedSupervisorOptions,
   resolveSupervisorOptions,
@@ -37,6 +39,8 @@ export interface SupervisorStatus {
   primary: { pid: number; version: string; uptimeMs: number };
   desiredWorkers: number;
   workers: WorkerStatus[];
+  /** Load-aware steering: its mode, the slots steered away from now, and its counters (absent from a primary older than #19). */
+  steering?: SteeringSnapshot;
 }
 
 /**
@@ -57,6 +61,8 @@ export interface SupervisorCollaborators {
   retireSettleMs?: number;
   /** Sockets a predecessor primary handed over (an upgrade): the default opener adopts them. */
   handover?: Handover;
+  /** The stall monitor and rescue of load-aware steering (default: the addon's). */
+  steering?: Pick<SlotSteeringDeps, 'monitor' | 'acceptQueued' | 'timing' | 'holdMs'>;
 }
 
 type Replacement = 'start' | 'restart' | 'hung' | 'reload' | 'recycle';
@@ -77,6 +83,8 @@ export class Supervisor {
   readonly #spawnWorker: SpawnWorker;
   readonly #pinWorker: NonNullable<SupervisorCollaborators['pin']>;
   readonly #newBackoff: () => Backoff;
+  readonly #steeringDeps: SupervisorCollaborators['steering'];
+  #steering: SlotSteering | undefined;
   readonly #heartbeatIntervalMs: number;
   readonly #retireSettleMs: number;
   readonly #services: PrimaryServices;
@@ -128,6 +136,7 @@ export class Supervisor {
     this.#newBackoff = collaborators.backoff ?? (() => new Backoff());
     this.#heartbeatIntervalMs = collaborators.heartbeatIntervalMs ?? 1000;
     this.#retireSettleMs = collaborators.retireSettleMs ?? 250;
+    this.#steeringDeps = collaborators.steering;
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
@@ -172,8 +181,14 @@ export class Supervisor {
     this.#desired = count;
     try {
       this.#sockets = await this.#openSockets(this.options.listen, this.log);
+      this.#steering = new SlotSteering(this.options.steering, this.#sockets, {
+        workerOf: (id) => this.#slots.get(id)?.worker,
+        log: (message) => this.log.event(message),
+        ...this.#steeringDeps,
+      });
       for (let id = 1; id <= count; id++) this.#openSlot(id);
     } catch (err) {
+      this.#steering?.stop();
       this.#sockets?.closeAll();
       throw err instanceof VolleyError ? err : new StartupError((err as Error).message, err);
     }
@@ -189,6 +204,7 @@ export class Supervisor {
       const workers = slots.flatMap((s) => (s.worker ? [s.worker] : []));
       for (const w of workers) w.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.closed));
+      this.#steering.stop();
       this.#sockets.closeAll();
       throw new StartupError(`a worker failed to start: ${firstLine(err)}`, err);
     }
@@ -215,6 +231,7 @@ export class Supervisor {
       slot: slot.id,
       generation,
       listeners: this.#sockets!.fdsFor(slot.id),
+      ...(this.#steering?.progressFor(slot.id) ? { progress: this.#steering.progressFor(slot.id)! } : {}),
       config: {
         app: this.options.app,
         shutdownTimeout: this.options.shutdownTimeout,
@@ -560,7 +577,7 @@ export class Supervisor {
     const active = new Set<number>();
     for (const slot of this.#slots.values()) if (slot.takesConnections) active.add(slot.id);
     try {
-      this.#sockets!.steer(active);
+      this.#steering!.apply(active);
     } catch (err) {
       this.log.event(`could not steer connections: ${(err as Error).message}`);
     }
@@ -590,6 +607,7 @@ export class Supervisor {
     for (const w of workers) w.drain(this.options.shutdownTimeout);
     await Promise.all(workers.map((w) => w.closed));
     for (const slot of this.#slots.values()) slot.state = 'stopped';
+    this.#steering?.stop();
     this.#sockets?.closeAll();
     this.log.event('all workers stopped; primary exiting');
     this.#resolveDone(0);
@@ -606,6 +624,7 @@ export class Supervisor {
     for (const w of workers) w.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.closed));
     for (const slot of this.#slots.values()) slot.state = 'stopped';
+    this.#steering?.stop();
     this.#sockets?.closeAll();
     this.#resolveDone(130);
     return 130;
@@ -640,6 +659,7 @@ export class Supervisor {
       primary: { pid: process.pid, version: VERSION, uptimeMs: Date.now() - this.#startedAt },
       desiredWorkers: this.#desired,
       workers,
+      steering: this.#steering?.snapshot() ?? SlotSteering.offSnapshot(),
     };
   }
 }

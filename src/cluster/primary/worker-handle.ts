@@ -36,6 +36,11 @@ export interface WorkerHandle {
   /** Stop accepting, finish in-flight requests and exit; killed after the timeout. */
   drain(timeoutMs: number): void;
   kill(signal: NodeJS.Signals): void;
+  /**
+   * Hands the worker a connection accepted by the primary (rescued from a stalled slot's
+   * queue), to serve as if accepted on the listener `label`. The primary's fd is closed.
+   */
+  sendConnection(label: string, fd: number): void;
   /** The worker's metrics (prom-client JSON), or undefined if it does not answer in time. */
   metrics(timeoutMs: number): Promise<unknown[] | undefined>;
 }
@@ -46,7 +51,9 @@ export interface SpawnRequest {
   generation: number;
   /** The slot's listening sockets (ListenSockets.fdsFor). */
   listeners: SlotListener[];
-  config: Omit<WorkerConfig, 'listeners'>;
+  config: Omit<WorkerConfig, 'listeners' | 'progress'>;
+  /** The progress cells of load-aware steering and this worker's cell (inherited like a listener). */
+  progress?: { fd: number; cell: number };
 }
 
 export type SpawnWorker = (request: SpawnRequest) => WorkerHandle;

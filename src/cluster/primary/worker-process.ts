@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import cluster from 'node:cluster';
+import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   isWorkerMessage,
@@ -65,6 +66,10 @@ export class WorkerProcess implements WorkerHandle {
     });
     const viaCluster = options.listeners.some((l) => 'address' in l);
     const config: WorkerConfig = { ...options.config, listeners };
+    if (options.progress && !viaCluster) {
+      inherited.push(options.progress.fd);
+      config.progress = { fd: FIRST_LISTEN_FD + inherited.length - 1, cell: options.progress.cell };
+    }
     const env = {
       ...process.env,
       VOLLEY_WORKER_ID: String(options.slot),
@@ -160,6 +165,21 @@ export class WorkerProcess implements WorkerHandle {
 
   send(message: PrimaryMessage): void {
     if (this.child.connected) this.child.send(message, () => undefined);
+  }
+
+  sendConnection(label: string, fd: number): void {
+    // `readable: false`: the primary must not read a byte of the request (net.Socket would
+    // start reading at once); the worker's own socket for the handle reads it all.
+    const socket = new Socket({ fd, readable: false, writable: false });
+    if (!this.child.connected) {
+      socket.destroy();
+      return;
+    }
+    const message: PrimaryMessage = { volley: 'connection', label };
+    // Node's IPC passes the handle (SCM_RIGHTS) and closes the primary's copy once sent.
+    this.child.send(message, socket, {}, (err) => {
+      if (err) socket.destroy();
+    });
   }
 
   /** Asks the worker to stop accepting, finish in-flight requests and exit; kills it after the timeout. */

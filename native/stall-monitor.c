@@ -1,0 +1,470 @@
+/*
+ * Load-aware steering's eyes (issue 19): which worker slot has stopped accepting.
+ *
+ * The kernel hashes each new connection to a slot's SO_REUSEPORT socket without knowing that
+ * the worker behind it is stuck in a long callback; the connection then waits in that socket's
+ * accept queue. Two signals together say "stuck" without false alarms:
+ *
+ * - progress cells: a shared memory array (a memfd the primary creates and every worker maps)
+ *   where each worker's libuv check handle writes, once per event-loop iteration, the time
+ *   (CLOCK_MONOTONIC, a vDSO read) its loop last came round. No JS runs for it.
+ * - accept queues: getsockopt(TCP_INFO) on a listening socket reports its current accept
+ *   backlog in tcpi_unacked.
+ *
+ * A slot is stalled when connections wait in its queue and its loop has not come round for
+ * `stallUs`: a worker idle in epoll_wait wakes for the first connection at once, a busy one
+ * comes round between batches. It recovers as soon as its loop comes round again, whatever
+ * its queue holds (so taking its queued connections away does not end the stall). A slot
+ * stalled for `strandUs` with connections still queued is reported as stranded: the primary
+ * may then take those connections and hand them to a worker that is not stalled.
+ *
+ * A thread in the primary looks every `lookUs` while any queue held a connection or any slot
+ * is stalled, and every `idleLookUs` otherwise (each wake-up costs the primary CPU: about
+ * 20-40 µs on a virtual machine). Only transitions reach JS, through a thread-safe function:
+ * what to do about them (steering/load-steering.ts) is TypeScript, unit-tested with fakes.
+ *
+ * Exports:
+ *   createProgressCells(count) -> fd              the memfd (primary; workers inherit it)
+ *   attachProgressCell(fd, index)                 a worker writes cell `index` once per loop turn
+ *   startStallMonitor(cellsFd, count, { lookUs, idleLookUs, stallUs, strandUs },
+ *                     onChange(slot, state, queued))  state 0 recovered, 1 stalled, 2 stranded
+ *   watchStalls(monitor, [{ slot, fds }])         the slots to watch (replaces the list)
+ *   stopStallMonitor(monitor)                     joins the thread
+ *   acceptQueueLength(fd) -> n                    one listening socket's backlog now
+ *   acceptQueued(fd, max) -> fds                  takes up to max queued connections (rescue)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <node_api.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#ifdef __linux__
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#endif
+
+#include "socket-tools.h"
+#include "stall-monitor.h"
+
+/* One counter per cache line, so two workers' writes never share a line. */
+#define CELL_BYTES 64
+#define MAX_WATCHED 256
+#define MAX_FDS_PER_SLOT 16
+
+static size_t cells_bytes(uint32_t count) { return (size_t)count * CELL_BYTES; }
+
+static napi_value type_error(napi_env env, const char *msg) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+  return NULL;
+}
+
+static int int_arg(napi_env env, napi_value v, int32_t *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+static napi_value make_int(napi_env env, int64_t n) {
+  napi_value v;
+  napi_create_int64(env, n, &v);
+  return v;
+}
+
+static int open_memfd(void) {
+#ifdef SYS_memfd_create
+  /* Through syscall(2): older musl has no memfd_create() wrapper. MFD_CLOEXEC = 1. */
+  return (int)syscall(SYS_memfd_create, "volley-progress", 1u);
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+/* createProgressCells(count) -> fd */
+napi_value create_progress_cells(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !int_arg(env, argv[0], &count) ||
+      count <= 0 || count > 65536)
+    return type_error(env, "createProgressCells(count: 1..65536)");
+  int fd = open_memfd();
+  if (fd < 0) return throw_sys(env, errno, "memfd_create", NULL);
+  if (ftruncate(fd, (off_t)cells_bytes((uint32_t)count)) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_sys(env, err, "ftruncate", NULL);
+  }
+  return make_int(env, fd);
+}
+
+/* ---- the worker's side: one uv_check handle that bumps a counter ---- */
+
+typedef struct {
+  uv_check_t handle;
+  uint64_t *cell;
+} progress_hook_t;
+
+static uint64_t monotonic_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static void on_check(uv_check_t *handle) {
+  progress_hook_t *hook = (progress_hook_t *)handle;
+  __atomic_store_n(hook->cell, monotonic_ns(), __ATOMIC_RELAXED);
+}
+
+/* attachProgressCell(fd, index): maps the cells and writes cell `index` once per loop iteration. */
+napi_value attach_progress_cell(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd, index;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !int_arg(env, argv[0], &fd) ||
+      !int_arg(env, argv[1], &index) || fd < 0 || index < 0)
+    return type_error(env, "attachProgressCell(fd: number, index: number)");
+  off_t size = lseek(fd, 0, SEEK_END);
+  if (size < 0) return throw_sys(env, errno, "lseek", NULL);
+  if ((size_t)size < cells_bytes((uint32_t)index + 1)) return throw_sys(env, ERANGE, "attachProgressCell", NULL);
+  void *map = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return throw_sys(env, errno, "mmap", NULL);
+  /* The mapping stays for the life of the process: the fd is no longer needed. */
+  close(fd);
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return type_error(env, "attachProgressCell: no event loop");
+  /* Lives as long as the process: a worker never detaches. */
+  progress_hook_t *hook = calloc(1, sizeof *hook);
+  if (!hook) return throw_sys(env, ENOMEM, "calloc", NULL);
+  hook->cell = (uint64_t *)((char *)map + (size_t)index * CELL_BYTES);
+  __atomic_store_n(hook->cell, monotonic_ns(), __ATOMIC_RELAXED);
+  uv_check_init(loop, &hook->handle);
+  uv_check_start(&hook->handle, on_check);
+  /* Never keeps the worker alive by itself. */
+  uv_unref((uv_handle_t *)&hook->handle);
+  return NULL;
+}
+
+/* ---- the primary's side: the monitor thread ---- */
+
+typedef struct {
+  int32_t slot;
+  int nfds;
+  int fds[MAX_FDS_PER_SLOT];
+  /* The loop's time when the stall began (0: not stalled), and whether it was reported stranded. */
+  uint64_t stalled_at;
+  int stranded;
+} watched_t;
+
+typedef struct {
+  int32_t slot;
+  int32_t stalled; /* 0 recovered, 1 stalled, 2 stranded */
+  int32_t queued;
+} change_t;
+
+typedef struct {
+  pthread_t thread;
+  pthread_mutex_t lock;
+  napi_threadsafe_function on_change;
+  const char *cells;
+  size_t cells_size;
+  uint32_t cell_count;
+  long look_ns, idle_look_ns;
+  uint64_t stall_ns, strand_ns;
+  int running;
+  int count;
+  watched_t watched[MAX_WATCHED];
+} monitor_t;
+
+/* A listening socket's accept backlog now, or -1. */
+static int queue_length(int fd) {
+#ifdef __linux__
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  memset(&ti, 0, sizeof ti);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) return -1;
+  return (int)ti.tcpi_unacked;
+#else
+  (void)fd;
+  return -1;
+#endif
+}
+
+static void emit(monitor_t *m, int32_t slot, int stalled, int queued) {
+  change_t *c = malloc(sizeof *c);
+  if (!c) return;
+  c->slot = slot;
+  c->stalled = stalled;
+  c->queued = queued;
+  if (napi_call_threadsafe_function(m->on_change, c, napi_tsfn_nonblocking) != napi_ok) free(c);
+}
+
+/* One look at a slot; returns its queue length (an active slot keeps the thread looking often). */
+static int look(monitor_t *m, watched_t *w, uint64_t now) {
+  uint32_t cell = (uint32_t)w->slot % m->cell_count;
+  uint64_t ran = __atomic_load_n((const uint64_t *)(m->cells + (size_t)cell * CELL_BYTES), __ATOMIC_RELAXED);
+  int queued = 0;
+  for (int i = 0; i < w->nfds; i++) {
+    int n = queue_length(w->fds[i]);
+    if (n > 0) queued += n;
+  }
+  uint64_t age = ran == 0 || ran > now ? 0 : now - ran;
+  if (w->stalled_at == 0) {
+    /* ran == 0: no worker of the slot has attached yet (starting): not ours to judge. */
+    if (ran != 0 && queued > 0 && age >= m->stall_ns) {
+      w->stalled_at = ran;
+      w->stranded = 0;
+      emit(m, w->slot, 1, queued);
+    }
+  } else if (ran != w->stalled_at) {
+    w->stalled_at = 0;
+    emit(m, w->slot, 0, queued);
+  }
+  if (w->stalled_at != 0) {
+    if (queued == 0) {
+      w->stranded = 0;
+    } else if (!w->stranded && age >= m->strand_ns) {
+      w->stranded = 1;
+      emit(m, w->slot, 2, queued);
+    }
+  }
+  return w->stalled_at != 0 ? queued + 1 : queued;
+}
+
+static void *monitor_main(void *arg) {
+  monitor_t *m = arg;
+  struct timespec next;
+  clock_gettime(CLOCK_MONOTONIC, &next);
+  for (;;) {
+    pthread_mutex_lock(&m->lock);
+    if (!m->running) {
+      pthread_mutex_unlock(&m->lock);
+      break;
+    }
+    uint64_t now = monotonic_ns();
+    int busy = 0;
+    for (int i = 0; i < m->count; i++) busy += look(m, &m->watched[i], now);
+    long interval = busy > 0 ? m->look_ns : m->idle_look_ns;
+    pthread_mutex_unlock(&m->lock);
+    /* Absolute deadlines: the period does not stretch by the time a look takes. */
+    next.tv_nsec += interval;
+    while (next.tv_nsec >= 1000000000L) {
+      next.tv_nsec -= 1000000000L;
+      next.tv_sec++;
+    }
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (t.tv_sec > next.tv_sec || (t.tv_sec == next.tv_sec && t.tv_nsec > next.tv_nsec)) next = t;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
+    }
+  }
+  return NULL;
+}
+
+static void call_on_change(napi_env env, napi_value js_cb, void *context, void *data) {
+  (void)context;
+  change_t *c = data;
+  if (env && js_cb) {
+    napi_value argv[3], undefined;
+    napi_create_int32(env, c->slot, &argv[0]);
+    napi_create_int32(env, c->stalled, &argv[1]);
+    napi_create_int32(env, c->queued, &argv[2]);
+    napi_get_undefined(env, &undefined);
+    napi_call_function(env, undefined, js_cb, 3, argv, NULL);
+  }
+  free(c);
+}
+
+static monitor_t *monitor_arg(napi_env env, napi_value v) {
+  void *data = NULL;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static void stop_monitor(monitor_t *m) {
+  pthread_mutex_lock(&m->lock);
+  int was = m->running;
+  m->running = 0;
+  pthread_mutex_unlock(&m->lock);
+  if (!was) return;
+  pthread_join(m->thread, NULL);
+  napi_release_threadsafe_function(m->on_change, napi_tsfn_abort);
+  munmap((void *)m->cells, m->cells_size);
+}
+
+static void finalize_monitor(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  monitor_t *m = data;
+  stop_monitor(m);
+  pthread_mutex_destroy(&m->lock);
+  free(m);
+}
+
+static int int_prop(napi_env env, napi_value obj, const char *name, int32_t *out) {
+  napi_value v;
+  return napi_get_named_property(env, obj, name, &v) == napi_ok && int_arg(env, v, out);
+}
+
+/* startStallMonitor(cellsFd, cellCount, { lookUs, idleLookUs, stallUs, strandUs }, onChange) -> monitor */
+napi_value start_stall_monitor(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd, count, look_us, idle_us, stall_us, strand_us;
+  napi_valuetype t;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 || !int_arg(env, argv[0], &fd) ||
+      !int_arg(env, argv[1], &count) || fd < 0 || count <= 0 || !int_prop(env, argv[2], "lookUs", &look_us) ||
+      !int_prop(env, argv[2], "idleLookUs", &idle_us) || !int_prop(env, argv[2], "stallUs", &stall_us) ||
+      !int_prop(env, argv[2], "strandUs", &strand_us) || look_us < 100 || idle_us < look_us || stall_us < 0 ||
+      strand_us < stall_us || napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function)
+    return type_error(env,
+                      "startStallMonitor(cellsFd, cellCount, { lookUs >= 100, idleLookUs >= lookUs, stallUs, "
+                      "strandUs >= stallUs }, onChange)");
+  monitor_t *m = calloc(1, sizeof *m);
+  if (!m) return throw_sys(env, ENOMEM, "calloc", NULL);
+  m->cell_count = (uint32_t)count;
+  m->cells_size = cells_bytes((uint32_t)count);
+  void *map = mmap(NULL, m->cells_size, PROT_READ, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) {
+    int err = errno;
+    free(m);
+    return throw_sys(env, err, "mmap", NULL);
+  }
+  m->cells = map;
+  m->look_ns = (long)look_us * 1000L;
+  m->idle_look_ns = (long)idle_us * 1000L;
+  m->stall_ns = (uint64_t)stall_us * 1000u;
+  m->strand_ns = (uint64_t)strand_us * 1000u;
+  pthread_mutex_init(&m->lock, NULL);
+  napi_value name;
+  napi_create_string_utf8(env, "volley stall monitor", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, argv[3], NULL, name, 0, 1, NULL, NULL, NULL, call_on_change,
+                                      &m->on_change) != napi_ok) {
+    munmap(map, m->cells_size);
+    free(m);
+    return type_error(env, "startStallMonitor: could not create the callback");
+  }
+  /* The monitor never keeps the primary alive. */
+  napi_unref_threadsafe_function(env, m->on_change);
+  m->running = 1;
+  int err = pthread_create(&m->thread, NULL, monitor_main, m);
+  if (err != 0) {
+    m->running = 0;
+    napi_release_threadsafe_function(m->on_change, napi_tsfn_abort);
+    munmap(map, m->cells_size);
+    free(m);
+    return throw_sys(env, err, "pthread_create", NULL);
+  }
+  napi_value external;
+  napi_create_external(env, m, finalize_monitor, NULL, &external);
+  return external;
+}
+
+/* watchStalls(monitor, [{ slot, fds }]): the new list keeps what the old one saw of each slot. */
+napi_value watch_stalls(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  monitor_t *m;
+  bool is_array = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !(m = monitor_arg(env, argv[0])) ||
+      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array)
+    return type_error(env, "watchStalls(monitor, [{ slot, fds }])");
+  uint32_t n;
+  napi_get_array_length(env, argv[1], &n);
+  if (n > MAX_WATCHED) return type_error(env, "watchStalls: at most 256 slots");
+  watched_t next[MAX_WATCHED];
+  memset(next, 0, sizeof next);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item, slot_v, fds_v;
+    bool fds_array = false;
+    uint32_t nfds;
+    napi_get_element(env, argv[1], i, &item);
+    if (napi_get_named_property(env, item, "slot", &slot_v) != napi_ok || !int_arg(env, slot_v, &next[i].slot) ||
+        napi_get_named_property(env, item, "fds", &fds_v) != napi_ok ||
+        napi_is_array(env, fds_v, &fds_array) != napi_ok || !fds_array)
+      return type_error(env, "watchStalls: each entry is { slot: number, fds: number[] }");
+    napi_get_array_length(env, fds_v, &nfds);
+    if (nfds > MAX_FDS_PER_SLOT) return type_error(env, "watchStalls: at most 16 sockets a slot");
+    for (uint32_t j = 0; j < nfds; j++) {
+      napi_value fd_v;
+      napi_get_element(env, fds_v, j, &fd_v);
+      if (!int_arg(env, fd_v, &next[i].fds[j])) return type_error(env, "watchStalls: fds are numbers");
+    }
+    next[i].nfds = (int)nfds;
+  }
+  pthread_mutex_lock(&m->lock);
+  for (uint32_t i = 0; i < n; i++) {
+    for (int k = 0; k < m->count; k++) {
+      if (m->watched[k].slot != next[i].slot) continue;
+      next[i].stalled_at = m->watched[k].stalled_at;
+      next[i].stranded = m->watched[k].stranded;
+    }
+  }
+  memcpy(m->watched, next, sizeof next);
+  m->count = (int)n;
+  pthread_mutex_unlock(&m->lock);
+  return NULL;
+}
+
+/* stopStallMonitor(monitor) */
+napi_value stop_stall_monitor(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  monitor_t *m;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !(m = monitor_arg(env, argv[0])))
+    return type_error(env, "stopStallMonitor(monitor)");
+  stop_monitor(m);
+  return NULL;
+}
+
+/* acceptQueueLength(fd) -> connections waiting in a listening socket's accept queue */
+napi_value accept_queue_length(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !int_arg(env, argv[0], &fd) ||
+      fd < 0)
+    return type_error(env, "acceptQueueLength(fd: number)");
+  int n = queue_length(fd);
+  if (n < 0) return throw_sys(env, errno, "getsockopt(TCP_INFO)", NULL);
+  return make_int(env, n);
+}
+
+/*
+ * acceptQueued(fd, max) -> fds: takes connections waiting on a stalled slot's socket, without
+ * ever blocking (poll with no timeout first: the socket's O_NONBLOCK is the workers' to set).
+ */
+napi_value accept_queued(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd, max;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !int_arg(env, argv[0], &fd) ||
+      !int_arg(env, argv[1], &max) || fd < 0 || max < 0)
+    return type_error(env, "acceptQueued(fd: number, max: number)");
+  napi_value out;
+  napi_create_array(env, &out);
+  uint32_t taken = 0;
+  while ((int32_t)taken < max) {
+    struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+    if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN)) break;
+    int conn = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (conn < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      break; /* EAGAIN: a worker took it first */
+    }
+    napi_set_element(env, out, taken++, make_int(env, conn));
+  }
+  return out;
+}

@@ -1,0 +1,237 @@
+/**
+ * Load-aware steering's decisions (issue 19). The supervisor says which slots take new
+ * connections (`setActive`: ready, not retiring); the stall monitor (stall-monitor.ts, a thread
+ * in the addon) says when a slot's worker stops accepting (`signal`: stalled, stranded,
+ * recovered). From both this class decides which sockets the kernel may pick (`steer`) and
+ * when connections stuck in a stalled slot's queue are taken and handed to another worker
+ * (`rescue`). It never steers every connection away: when every active slot is stalled, the
+ * kernel hashes over all of them as it would without steering.
+ *
+ * Hysteresis: a slot leaves at the first stall report (the monitor already waited `stallUs`
+ * with connections queued), and comes back no sooner than `holdMs` after it left, so a worker
+ * that recovers from a long callback first works through its own queue.
+ *
+ * Pure logic: no addon, clock and timers injected, so load-steering.test.ts drives it with
+ * fake signals.
+ */
+
+export type SteeringMode = 'off' | 'queue' | 'rescue';
+
+export const STEERING_MODES: readonly SteeringMode[] = ['off', 'queue', 'rescue'];
+
+/** What the stall monitor reports of a slot. */
+export type StallSignal = 'stalled' | 'stranded' | 'recovered';
+
+export interface SlotSteeringStats {
+  /** Whether new connections are steered away from the slot now. */
+  excluded: boolean;
+  /** Whether its worker is stalled now (it may still be included: never all away). */
+  stalled: boolean;
+  /** Times it was steered away. */
+  exclusions: number;
+  /** Milliseconds it spent steered away, the current exclusion included. */
+  excludedMs: number;
+  /** Connections taken from its queue and handed to another worker. */
+  rescued: number;
+}
+
+export interface SteeringSnapshot {
+  mode: SteeringMode;
+  /** Slots steered away from now. */
+  excluded: number[];
+  /** Stall reports, exclusions and re-inclusions, rescues. */
+  events: { stalls: number; exclusions: number; inclusions: number; rescues: number };
+  slots: Record<number, SlotSteeringStats>;
+}
+
+export interface LoadSteeringDeps {
+  /** Sends new connections only to these slots' sockets. */
+  steer(slots: ReadonlySet<number>): void;
+  /**
+   * Takes the connections waiting in `from`'s queue and hands them to workers of `to`
+   * (in turn); returns how many it moved.
+   */
+  rescue(from: number, to: readonly number[]): number;
+  now?: () => number;
+  setTimer?: (fn: () => void, ms: number) => { unref?(): void };
+  clearTimer?: (timer: unknown) => void;
+}
+
+interface SlotState {
+  stalled: boolean;
+  excludedSince: number | undefined;
+  exclusions: number;
+  excludedMs: number;
+  rescued: number;
+  /** A re-inclusion waiting for the hold time. */
+  holdTimer: unknown;
+}
+
+export class LoadSteering {
+  readonly mode: SteeringMode;
+  readonly holdMs: number;
+  readonly #deps: Required<LoadSteeringDeps>;
+  #active = new Set<number>();
+  readonly #slots = new Map<number, SlotState>();
+  /** What was last given to steer(), to skip re-attaching the same program. */
+  #applied: string | undefined;
+  readonly events = { stalls: 0, exclusions: 0, inclusions: 0, rescues: 0 };
+
+  constructor(mode: SteeringMode, deps: LoadSteeringDeps, holdMs = 2) {
+    this.mode = mode;
+    this.holdMs = holdMs;
+    this.#deps = {
+      now: () => performance.now(),
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+      clearTimer: (t) => clearTimeout(t as NodeJS.Timeout),
+      ...deps,
+    };
+  }
+
+  /** The supervisor's slots that take connections; steering only ever narrows this set. */
+  setActive(active: ReadonlySet<number>): void {
+    this.#active = new Set(active);
+    // The sockets behind the slots may have changed (one closed, one opened): steer again.
+    this.#applied = undefined;
+    for (const [id, s] of this.#slots) {
+      if (active.has(id)) continue;
+      // Retired, stopped or restarting: the supervisor steers it away itself; forget its stall.
+      this.#include(s);
+      s.stalled = false;
+      this.#deps.clearTimer(s.holdTimer);
+      s.holdTimer = undefined;
+    }
+    this.#apply();
+  }
+
+  /** A report of the stall monitor about a slot. */
+  signal(slot: number, what: StallSignal): void {
+    if (this.mode === 'off') return;
+    const s = this.#slot(slot);
+    if (what === 'recovered') {
+      if (!s.stalled) return;
+      s.stalled = false;
+      this.#scheduleInclusion(s);
+      return;
+    }
+    if (!s.stalled) {
+      s.stalled = true;
+      this.events.stalls++;
+      this.#deps.clearTimer(s.holdTimer);
+      s.holdTimer = undefined;
+      this.#apply();
+    }
+    if (what === 'stranded' && this.mode === 'rescue') this.#rescue(slot, s);
+  }
+
+  /** Which slots new connections go to now (what steer() was last given). */
+  get effective(): ReadonlySet<number> {
+    return this.#effective();
+  }
+
+  snapshot(): SteeringSnapshot {
+    const now = this.#deps.now();
+    const slots: Record<number, SlotSteeringStats> = {};
+    for (const [id, s] of this.#slots) {
+      slots[id] = {
+        excluded: s.excludedSince !== undefined,
+        stalled: s.stalled,
+        exclusions: s.exclusions,
+        excludedMs: s.excludedMs + (s.excludedSince !== undefined ? now - s.excludedSince : 0),
+        rescued: s.rescued,
+      };
+    }
+    return {
+      mode: this.mode,
+      excluded: [...this.#slots].filter(([, s]) => s.excludedSince !== undefined).map(([id]) => id),
+      events: { ...this.events },
+      slots,
+    };
+  }
+
+  /** Drops a slot that is gone for good (retired); its counters go with it. */
+  forget(slot: number): void {
+    const s = this.#slots.get(slot);
+    if (!s) return;
+    this.#deps.clearTimer(s.holdTimer);
+    this.#slots.delete(slot);
+  }
+
+  stop(): void {
+    for (const s of this.#slots.values()) {
+      this.#deps.clearTimer(s.holdTimer);
+      s.holdTimer = undefined;
+    }
+  }
+
+  #slot(id: number): SlotState {
+    let s = this.#slots.get(id);
+    if (!s) {
+      s = { stalled: false, excludedSince: undefined, exclusions: 0, excludedMs: 0, rescued: 0, holdTimer: undefined };
+      this.#slots.set(id, s);
+    }
+    return s;
+  }
+
+  #scheduleInclusion(s: SlotState): void {
+    const left = s.excludedSince === undefined ? 0 : s.excludedSince + this.holdMs - this.#deps.now();
+    if (left <= 0) {
+      this.#apply();
+      return;
+    }
+    this.#deps.clearTimer(s.holdTimer);
+    const timer = this.#deps.setTimer(() => {
+      if (s.holdTimer !== timer) return;
+      s.holdTimer = undefined;
+      this.#apply();
+    }, left);
+    timer.unref?.();
+    s.holdTimer = timer;
+  }
+
+  /** Active slots minus those stalled or held out; all active ones when that leaves none. */
+  #effective(): Set<number> {
+    const out = new Set<number>();
+    for (const id of this.#active) {
+      const s = this.#slots.get(id);
+      if (!s || (!s.stalled && s.holdTimer === undefined)) out.add(id);
+    }
+    return out.size > 0 ? out : new Set(this.#active);
+  }
+
+  #apply(): void {
+    const effective = this.#effective();
+    const now = this.#deps.now();
+    for (const id of this.#active) {
+      const s = this.#slot(id);
+      if (!effective.has(id) && s.excludedSince === undefined) {
+        s.excludedSince = now;
+        s.exclusions++;
+        this.events.exclusions++;
+      } else if (effective.has(id)) {
+        this.#include(s);
+      }
+    }
+    const key = [...effective].sort((a, b) => a - b).join(',');
+    if (key === this.#applied) return;
+    this.#applied = key;
+    this.#deps.steer(effective);
+  }
+
+  #include(s: SlotState): void {
+    if (s.excludedSince === undefined) return;
+    s.excludedMs += this.#deps.now() - s.excludedSince;
+    s.excludedSince = undefined;
+    this.events.inclusions++;
+  }
+
+  #rescue(slot: number, s: SlotState): void {
+    const to = [...this.#effective()].filter((id) => id !== slot && !this.#slots.get(id)?.stalled);
+    if (to.length === 0) return;
+    const moved = this.#deps.rescue(slot, to);
+    if (moved > 0) {
+      s.rescued += moved;
+      this.events.rescues++;
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Load-aware steering as the supervisor uses it (issue 19): it owns the stall monitor (a thread
+ * in the addon), the decisions (LoadSteering) and the rescue of stranded connections, and stands
+ * between the supervisor's "these slots take connections" and the sockets' steer(). With mode
+ * `off`, or sockets that cannot be watched (node:cluster's fallback, where its primary already
+ * hands each connection to a free worker), it passes the supervisor's set straight through.
+ */
+import { native } from '../../../native/index.js';
+import type { ListenSockets } from '../listen-sockets.js';
+import type { WorkerHandle } from '../worker-handle.js';
+import { LoadSteering, type SteeringMode, type SteeringSnapshot, type StallSignal } from './load-steering.js';
+import { DEFAULT_STALL_TIMING, PROGRESS_CELLS, StallMonitor, type StallTiming } from './stall-monitor.js';
+
+/** The most connections one rescue takes from a socket's queue (the backlog is 511). */
+const RESCUE_BATCH = 512;
+
+export interface WatchedSockets extends ListenSockets {
+  /** The slot's TCP sockets (SO_REUSEPORT groups), the ones a stall monitor can watch. */
+  tcpFdsFor(slot: number): { fd: number; label: string }[];
+}
+
+export function canWatch(sockets: ListenSockets): sockets is WatchedSockets {
+  return typeof (sockets as Partial<WatchedSockets>).tcpFdsFor === 'function';
+}
+
+export interface StallWatcher {
+  readonly cellsFd: number;
+  watch(slots: { slot: number; fds: number[] }[]): void;
+  stop(): void;
+}
+
+export interface SlotSteeringDeps {
+  /** The serving worker of a slot (where rescued connections go). */
+  workerOf(slot: number): WorkerHandle | undefined;
+  log(message: string): void;
+  /** Starts the stall monitor (default: the addon's). */
+  monitor?: (timing: StallTiming, onSignal: (slot: number, signal: StallSignal) => void) => StallWatcher;
+  /** Takes queued connections off a listening socket (default: the addon's acceptQueued). */
+  acceptQueued?: (fd: number, max: number) => number[];
+  timing?: StallTiming;
+  holdMs?: number;
+}
+
+export class SlotSteering {
+  readonly mode: SteeringMode;
+  readonly #sockets: ListenSockets;
+  readonly #deps: SlotSteeringDeps;
+  readonly #decisions: LoadSteering | undefined;
+  readonly #monitor: StallWatcher | undefined;
+  #nextTarget = 0;
+
+  constructor(mode: SteeringMode, sockets: ListenSockets, deps: SlotSteeringDeps) {
+    this.#sockets = sockets;
+    this.#deps = deps;
+    let monitor: StallWatcher | undefined;
+    if (mode !== 'off' && canWatch(sockets)) {
+      try {
+        const start =
+          deps.monitor ?? ((timing, onSignal) => new StallMonitor(timing, (slot, signal) => onSignal(slot, signal)));
+        monitor = start(deps.timing ?? DEFAULT_STALL_TIMING, (slot, signal) => this.#decisions?.signal(slot, signal));
+      } catch (err) {
+        deps.log(`load-aware steering is off: the stall monitor did not start (${(err as Error).message})`);
+      }
+    }
+    this.#monitor = monitor;
+    this.mode = monitor ? mode : 'off';
+    this.#decisions = monitor
+      ? new LoadSteering(
+          mode,
+          { steer: (slots) => sockets.steer(slots), rescue: (from, to) => this.#rescue(from, to) },
+          deps.holdMs,
+        )
+      : undefined;
+  }
+
+  /** What a worker of the slot writes its loop turns into (WorkerConfig.progress), if watched. */
+  progressFor(slot: number): { fd: number; cell: number } | undefined {
+    return this.#monitor ? { fd: this.#monitor.cellsFd, cell: slot % PROGRESS_CELLS } : undefined;
+  }
+
+  /**
+   * The supervisor's slots that take connections. Watched are exactly those: a retiring slot
+   * leaves the watch list here, before its socket is closed.
+   */
+  apply(active: ReadonlySet<number>): void {
+    if (!this.#decisions || !this.#monitor || !canWatch(this.#sockets)) {
+      this.#sockets.steer(active);
+      return;
+    }
+    const sockets = this.#sockets;
+    this.#monitor.watch([...active].map((slot) => ({ slot, fds: sockets.tcpFdsFor(slot).map((s) => s.fd) })));
+    this.#decisions.setActive(active);
+  }
+
+  snapshot(): SteeringSnapshot {
+    return this.#decisions?.snapshot() ?? SlotSteering.offSnapshot();
+  }
+
+  /** What status() shows while nothing is steered by load. */
+  static offSnapshot(): SteeringSnapshot {
+    return { mode: 'off', excluded: [], events: { stalls: 0, exclusions: 0, inclusions: 0, rescues: 0 }, slots: {} };
+  }
+
+  stop(): void {
+    this.#decisions?.stop();
+    this.#monitor?.stop();
+  }
+
+  /** Moves what waits in `from`'s queues to the workers of `to`, in turn; returns how many. */
+  #rescue(from: number, to: readonly number[]): number {
+    if (!canWatch(this.#sockets)) return 0;
+    const accept = this.#deps.acceptQueued ?? ((fd, max) => native().acceptQueued(fd, max));
+    const targets = to.map((slot) => this.#deps.workerOf(slot)).filter((w): w is WorkerHandle => w?.state === 'ready');
+    if (targets.length === 0) return 0;
+    let moved = 0;
+    for (const { fd, label } of this.#sockets.tcpFdsFor(from)) {
+      let conns: number[];
+      try {
+        conns = accept(fd, RESCUE_BATCH);
+      } catch (err) {
+        this.#deps.log(`could not take connections from worker ${from}'s queue: ${(err as Error).message}`);
+        continue;
+      }
+      for (const conn of conns) {
+        const worker = targets[this.#nextTarget++ % targets.length]!;
+        worker.sendConnection(label, conn);
+        moved++;
+      }
+    }
+    return moved;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The primary's handle on the addon's stall monitor (native/stall-monitor.c): the progress
+ * cells every worker writes once per event-loop turn, and the thread that looks at them and at
+ * each slot's accept queue. Only transitions come back, as `StallSignal`s.
+ */
+import { native } from '../../../native/index.js';
+import type { StallSignal } from './load-steering.js';
+
+/** Cells in the shared progress array; slot ids map onto them modulo this. */
+export const PROGRESS_CELLS = 1024;
+
+export interface StallTiming {
+  /** How often the thread looks while a queue holds connections or a slot is stalled. */
+  lookUs: number;
+  /** How often it looks while every queue is empty (each wake-up costs the primary CPU). */
+  idleLookUs: number;
+  /** A queue that waits this long with no loop turn of its worker is a stall. */
+  stallUs: number;
+  /** A stall this old with connections still queued: they are stranded (rescue takes them). */
+  strandUs: number;
+}
+
+export const DEFAULT_STALL_TIMING: StallTiming = { lookUs: 1000, idleLookUs: 4000, stallUs: 2000, strandUs: 3000 };
+
+const SIGNALS: StallSignal[] = ['recovered', 'stalled', 'stranded'];
+
+export class StallMonitor {
+  /** The memfd workers inherit (WorkerConfig.progress). */
+  readonly cellsFd: number;
+  readonly #monitor: unknown;
+  #stopped = false;
+
+  constructor(timing: StallTiming, onSignal: (slot: number, signal: StallSignal, queued: number) => void) {
+    const addon = native();
+    this.cellsFd = addon.createProgressCells(PROGRESS_CELLS);
+    try {
+      this.#monitor = addon.startStallMonitor(this.cellsFd, PROGRESS_CELLS, timing, (slot, state, queued) =>
+        onSignal(slot, SIGNALS[state] ?? 'recovered', queued),
+      );
+    } catch (err) {
+      addon.closeFd(this.cellsFd);
+      throw err;
+    }
+  }
+
+  /** The slots to watch and their TCP listening sockets (call before closing any of them). */
+  watch(slots: { slot: number; fds: number[] }[]): void {
+    if (!this.#stopped) native().watchStalls(this.#monitor, slots);
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    native().stopStallMonitor(this.#monitor);
+    native().closeFd(this.cellsFd);
+  }
+}
