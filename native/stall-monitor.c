@@ -11,8 +11,8 @@
  * - accept queues: getsockopt(TCP_INFO) on a listening socket reports its current accept
  *   backlog in tcpi_unacked.
  *
- * A slot is stalled when connections wait in its queue and its loop has not come round for
- * `stallUs`: a worker idle in epoll_wait wakes for the first connection at once, a busy one
+ * A slot is stalled when connections have waited in its queue for `stallUs` with no turn of
+ * its loop: a worker idle in epoll_wait wakes for the first connection at once, a busy one
  * comes round between batches. It recovers as soon as its loop comes round again, whatever
  * its queue holds (so taking its queued connections away does not end the stall). A slot
  * stalled for `strandUs` with connections still queued is reported as stranded: the primary
@@ -164,6 +164,8 @@ typedef struct {
   /* The loop's time when the stall began (0: not stalled), and whether it was reported stranded. */
   uint64_t stalled_at;
   int stranded;
+  /* When a look first saw connections queued (0: the queue was empty at the last look). */
+  uint64_t queued_since;
 } watched_t;
 
 typedef struct {
@@ -218,10 +220,18 @@ static int look(monitor_t *m, watched_t *w, uint64_t now) {
     int n = queue_length(w->fds[i]);
     if (n > 0) queued += n;
   }
-  uint64_t age = ran == 0 || ran > now ? 0 : now - ran;
+  /*
+   * How long connections have waited with no loop turn: since the later of the last turn and
+   * the first look that saw them. An idle worker's last turn may be long ago (it sleeps in
+   * epoll_wait); a look that lands between a connection's arrival and its wake-up is no stall.
+   */
+  if (queued == 0) w->queued_since = 0;
+  else if (w->queued_since == 0) w->queued_since = now;
+  uint64_t since = ran > w->queued_since ? ran : w->queued_since;
+  uint64_t age = ran == 0 || queued == 0 || since > now ? 0 : now - since;
   if (w->stalled_at == 0) {
     /* ran == 0: no worker of the slot has attached yet (starting): not ours to judge. */
-    if (ran != 0 && queued > 0 && age >= m->stall_ns) {
+    if (ran != 0 && age >= m->stall_ns) {
       w->stalled_at = ran;
       w->stranded = 0;
       emit(m, w->slot, 1, queued);
@@ -410,6 +420,7 @@ napi_value watch_stalls(napi_env env, napi_callback_info info) {
       if (m->watched[k].slot != next[i].slot) continue;
       next[i].stalled_at = m->watched[k].stalled_at;
       next[i].stranded = m->watched[k].stranded;
+      next[i].queued_since = m->watched[k].queued_since;
     }
   }
   memcpy(m->watched, next, sizeof next);

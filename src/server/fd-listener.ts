@@ -1,4 +1,5 @@
 import type { Server as NetServer } from 'node:net';
+import { servesFd } from './fd-servers.js';
 import { type Listener, listenOn } from './listener.js';
 import { type ListenerProtocol, type ProtocolOptions, resolveProtocol } from './node-server.js';
 
@@ -24,6 +25,7 @@ export class FdListener implements Listener {
   }
 
   listen(server: NetServer): Promise<void> {
+    servesFd(this.fd, server);
     return listenOn(server, { fd: this.fd }, this.label);
   }
 }

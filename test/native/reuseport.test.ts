@@ -14,50 +14,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { addonPath } from '../../src/native/addon-path.js';
 import { native } from '../../src/native/index.js';
+import { ADDON, FIXTURES, forkFixture, killPid, ready, ROOT, sleep, stopChild, waitFor, within } from './fixture-processes.js';
 
-/** The repository root: the first directory above this file with a package.json (works from dist/ and src). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-}
-
-const ROOT = repoRoot();
-const FIXTURES = join(ROOT, 'test', 'native', 'fixtures');
-const ADDON = addonPath();
 const LINUX = process.platform === 'linux';
 const HOST = '127.0.0.1';
-
-// ---------------------------------------------------------------------------------------------
-// helpers
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` every 10 ms; throws naming `what` once `timeoutMs` has passed. */
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-/** Rejects if `promise` has not settled within `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Alive = has a /proc entry and is not a zombie (an orphan's zombie may never be reaped here). */
 function isAlive(pid: number): boolean {
@@ -68,47 +29,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function killPid(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** SIGKILLs a child by pid if it still runs and waits (bounded) for its exit. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  killPid(child.pid);
-  await within(exited, 5000, `exit of child ${child.pid}`).catch(() => {});
-}
-
-/** Forks a fixture script and registers its stop (by pid) with the test. */
-function forkFixture(t: TestContext, script: string, stdio: unknown[], env: Record<string, string> = {}): ChildProcess {
-  const child = fork(join(FIXTURES, script), [], {
-    stdio: stdio as never,
-    env: { ...process.env, VOLLEY_ADDON: ADDON, ...env },
-  });
-  t.after(() => stopChild(child));
-  return child;
-}
-
-/** Waits for the first IPC message with `ready`, failing if the child exits first. */
-async function ready(child: ChildProcess, what: string): Promise<void> {
-  await within(
-    new Promise<void>((resolve, reject) => {
-      child.on('message', (m: { ready?: boolean }) => {
-        if (m?.ready) resolve();
-      });
-      child.once('exit', (code, signal) => reject(new Error(`${what} exited (${code ?? signal}) before ready`)));
-    }),
-    10_000,
-    `${what} to be ready`,
-  );
 }
 
 /** Starts an in-process server on a listening fd; the server owns the fd from then on. */

@@ -6,6 +6,8 @@
 import { Writable } from 'node:stream';
 import type { PrimaryMessage, SlotListener, WorkerMessage } from '../protocol.js';
 import type { ListenSockets } from './listen-sockets.js';
+import type { StallSignal } from './steering/load-steering.js';
+import type { StallTiming } from './steering/stall-monitor.js';
 import type { SpawnRequest, WorkerExit, WorkerHandle, WorkerState } from './worker-handle.js';
 
 /** What a fake worker does once started. */
@@ -36,7 +38,7 @@ export class FakeWorker implements WorkerHandle {
   #rejectReady!: (err: Error) => void;
   #resolveExit!: (exit: WorkerExit) => void;
 
-  constructor(request: SpawnRequest) {
+  constructor(readonly request: SpawnRequest) {
     this.slot = request.slot;
     this.generation = request.generation;
     this.ready = new Promise((resolve, reject) => {
@@ -170,6 +172,39 @@ export class FakeSockets implements ListenSockets {
   closeAll(): void {
     this.closedAll = true;
     this.open_.clear();
+  }
+}
+
+/** Fake SO_REUSEPORT sockets: TCP fds a stall monitor can watch (one per slot and address). */
+export class FakeWatchedSockets extends FakeSockets {
+  tcpFdsFor(slot: number): { fd: number; label: string }[] {
+    return this.open_.has(slot) ? [{ fd: 100 + slot, label: this.addresses[0]! }] : [];
+  }
+}
+
+/** A stall monitor the test drives: it records what it is told to watch and reports what the test says. */
+export class FakeStallMonitor {
+  readonly cellsFd = 99;
+  watched: { slot: number; fds: number[] }[] = [];
+  stopped = false;
+  #onSignal: ((slot: number, signal: StallSignal) => void) | undefined;
+
+  /** The `monitor` collaborator of SlotSteering / the supervisor's `steering`. */
+  readonly start = (_timing: StallTiming, onSignal: (slot: number, signal: StallSignal) => void): FakeStallMonitor => {
+    this.#onSignal = onSignal;
+    return this;
+  };
+
+  watch(slots: { slot: number; fds: number[] }[]): void {
+    this.watched = slots;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  report(slot: number, signal: StallSignal): void {
+    this.#onSignal?.(slot, signal);
   }
 }
 

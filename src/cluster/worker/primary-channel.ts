@@ -3,6 +3,7 @@
  * `volley serve` worker. Everything else in the worker (the runtime, the bus transport, the
  * shared store, metrics) talks to the primary through an instance of this class, handed to it.
  */
+import { Socket } from 'node:net';
 import { VolleyError } from '../../errors.js';
 import { isPrimaryMessage, type PrimaryMessage, type WorkerMessage } from '../protocol.js';
 
@@ -22,7 +23,7 @@ export interface IpcPort {
     options?: object,
     callback?: (err: Error | null) => void,
   ) => boolean;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'message', listener: (message: unknown, handle?: unknown) => void): unknown;
   on(event: 'disconnect', listener: () => void): unknown;
 }
 
@@ -36,6 +37,7 @@ export class PrimaryChannel {
   #onPing: ((seq: number) => void) | undefined;
   #onMetrics: ((seq: number) => void) | undefined;
   #onDrain: ((timeoutMs: number) => void) | undefined;
+  #onConnection: ((label: string, socket: Socket) => void) | undefined;
   readonly #onDisconnect: (() => void)[] = [];
 
   constructor(port: IpcPort) {
@@ -43,8 +45,8 @@ export class PrimaryChannel {
       throw new PrimaryCallError('this process has no IPC channel: workers are started by `volley serve`');
     }
     this.#port = port;
-    port.on('message', (message) => {
-      if (isPrimaryMessage(message)) this.#receive(message);
+    port.on('message', (message, handle) => {
+      if (isPrimaryMessage(message)) this.#receive(message, handle);
     });
     port.on('disconnect', () => {
       for (const [id, call] of this.#pending) {
@@ -115,12 +117,20 @@ export class PrimaryChannel {
     this.#onDrain = handler;
   }
 
+  /**
+   * The primary hands over a connection it took off a stalled worker's queue (load-aware
+   * steering), labelled with the listen address it arrived on. Without a handler it is closed.
+   */
+  onConnection(handler: (label: string, socket: Socket) => void): void {
+    this.#onConnection = handler;
+  }
+
   /** The primary is gone (crashed, killed, or closed the channel). */
   onDisconnect(handler: () => void): void {
     this.#onDisconnect.push(handler);
   }
 
-  #receive(message: PrimaryMessage): void {
+  #receive(message: PrimaryMessage, handle: unknown): void {
     switch (message.volley) {
       case 'rpc-reply': {
         const call = this.#pending.get(message.id);
@@ -141,6 +151,11 @@ export class PrimaryChannel {
         return;
       case 'drain':
         this.#onDrain?.(message.timeoutMs);
+        return;
+      case 'connection':
+        if (!(handle instanceof Socket)) return;
+        if (this.#onConnection) this.#onConnection(message.label, handle);
+        else handle.destroy();
         return;
     }
   }

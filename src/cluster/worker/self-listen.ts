@@ -7,6 +7,7 @@
  */
 import { Server as NetServer } from 'node:net';
 import { type ListenAddress, parseAddress } from '../../server/address.js';
+import { servesFd } from '../../server/fd-servers.js';
 import type { SlotListener } from '../protocol.js';
 
 /** A listen() the worker took over: the app's server, and which of the slot's addresses it got. */
@@ -78,7 +79,9 @@ export class ListenInterceptor {
     return rest.map((target) => {
       const forwarder = new NetServer((socket) => server.emit('connection', socket));
       this.#taken.set(target.listener.label, { server: forwarder, label: target.listener.label });
-      this.#original.call(forwarder, listenOptions(target));
+      const options = listenOptions(target);
+      if ('fd' in options) servesFd(options.fd, forwarder);
+      this.#original.call(forwarder, options);
       return forwarder;
     });
   }
@@ -106,6 +109,7 @@ export class ListenInterceptor {
       // Before it listens, so whoever watches the server sees its first connection.
       interceptor.#onTaken?.(taken);
       const options = listenOptions(target);
+      if ('fd' in options) servesFd(options.fd, this);
       return callback ? original.call(this, options, callback) : original.call(this, options);
     } as typeof NetServer.prototype.listen;
   }

@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { bus } from '../../bus/bus.js';
 import { PrimaryRelayTransport } from '../../bus/primary-relay-transport.js';
 import { native } from '../../native/index.js';
+import { serverOnFd } from '../../server/fd-servers.js';
 import { ListenerApp } from '../../server/listener-app.js';
 import type { RequestObserver } from '../../server/server.js';
 import { WORKER_CONFIG_ENV, type WorkerConfig } from '../protocol.js';
@@ -43,6 +44,15 @@ async function main(channel: PrimaryChannel): Promise<void> {
   const primaryPid = Number(process.env.VOLLEY_PRIMARY_PID);
   if (primaryPid && process.ppid !== primaryPid)
     throw new Error('volley worker: the primary exited before the worker started');
+
+  // Load-aware steering watches this worker's event loop through a cell the primary shares.
+  if (config.progress) {
+    try {
+      native().attachProgressCell(config.progress.fd, config.progress.cell);
+    } catch (err) {
+      console.log(`volley worker ${process.env.VOLLEY_WORKER_ID}: load-aware steering cannot watch this worker (${(err as Error).message})`);
+    }
+  }
 
   // Before the app loads: its listen() on a served port gets the slot's socket, it sees $PORT,
   // and its bus.subscribe() and workerSharedStore() reach the primary.
@@ -126,6 +136,14 @@ async function main(channel: PrimaryChannel): Promise<void> {
     );
   });
   channel.onDrain(stop);
+  channel.onConnection((label, socket) => {
+    // A connection the primary rescued from a stalled worker's queue: served by whichever of
+    // our servers listens on that address, as if it had accepted it; closed if none does (now).
+    const fd = config.listeners.find((l) => l.label === label && 'fd' in l) as { fd: number } | undefined;
+    const server = fd && !stopping ? serverOnFd(fd.fd) : undefined;
+    if (server) server.emit('connection', socket);
+    else socket.destroy();
+  });
   // The primary is gone (crashed or killed): drain quickly and leave no orphan behind.
   channel.onDisconnect(() => stop(ORPHAN_DRAIN_MS));
   process.on('SIGTERM', onSigterm);

@@ -53,7 +53,7 @@ export interface LoadSteeringDeps {
    */
   rescue(from: number, to: readonly number[]): number;
   now?: () => number;
-  setTimer?: (fn: () => void, ms: number) => { unref?(): void };
+  setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (timer: unknown) => void;
 }
 
@@ -185,7 +185,7 @@ export class LoadSteering {
       s.holdTimer = undefined;
       this.#apply();
     }, left);
-    timer.unref?.();
+    (timer as { unref?: () => void }).unref?.();
     s.holdTimer = timer;
   }
 

@@ -1,0 +1,150 @@
+/**
+ * End-to-end tests of the addon's stall monitor (native/stall-monitor.c): a real child process
+ * writes its loop turns into a progress cell and serves on a listening socket; the monitor in
+ * this process watches the cell and the socket's accept queue. Loopback only; every child is
+ * stopped by pid in `t.after`.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { type TestContext, test } from 'node:test';
+import { native } from '../../src/native/index.js';
+import { forkFixture, ready, sleep, waitFor, within } from './fixture-processes.js';
+
+const HOST = '127.0.0.1';
+const LINUX = process.platform === 'linux';
+const STATES = ['recovered', 'stalled', 'stranded'] as const;
+
+type Change = { slot: number; state: (typeof STATES)[number]; queued: number; at: number };
+
+/** A monitor over `cells` progress cells with fast timings; stopped (and its memfd closed) after the test. */
+function startMonitor(t: TestContext, timing = { lookUs: 1000, idleLookUs: 4000, stallUs: 20_000, strandUs: 60_000 }) {
+  const cellsFd = native().createProgressCells(8);
+  const changes: Change[] = [];
+  const monitor = native().startStallMonitor(cellsFd, 8, timing, (slot, state, queued) =>
+    changes.push({ slot, state: STATES[state]!, queued, at: performance.now() }),
+  );
+  t.after(() => {
+    native().stopStallMonitor(monitor);
+    native().closeFd(cellsFd);
+  });
+  return { cellsFd, monitor, changes };
+}
+
+function listener(t: TestContext): { fd: number; port: number } {
+  const fd = native().openListener({ host: HOST, port: 0 });
+  t.after(() => native().closeFd(fd));
+  return { fd, port: native().localPort(fd) };
+}
+
+/** A raw HTTP/1.1 request on a fresh connection; what comes back, and when the socket closed. */
+function request(t: TestContext, port: number): { received: () => string; closed: () => boolean } {
+  let data = '';
+  let closed = false;
+  const socket = net.connect({ host: HOST, port });
+  t.after(() => socket.destroy());
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    data += chunk;
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    closed = true;
+  });
+  socket.once('connect', () => socket.write('GET / HTTP/1.1\r\nHost: volley.test\r\nConnection: close\r\n\r\n'));
+  return { received: () => data, closed: () => closed };
+}
+
+/** Asks the worker to block its loop for `ms`; resolves once it is about to. */
+function block(worker: ChildProcess, ms: number): Promise<void> {
+  return within(
+    new Promise<void>((resolve) => {
+      const onMessage = (m: { blocking?: boolean }) => {
+        if (!m?.blocking) return;
+        worker.off('message', onMessage);
+        resolve();
+      };
+      worker.on('message', onMessage);
+      worker.send({ block: ms });
+    }),
+    5000,
+    'the worker to block',
+  );
+}
+
+test('a worker that blocks with connections queued is reported stalled, then stranded, then recovered', { skip: !LINUX }, async (t) => {
+  const { cellsFd, monitor, changes } = startMonitor(t);
+  const { fd, port } = listener(t);
+  const worker = forkFixture(t, 'stall-worker.mjs', ['ignore', 'inherit', 'inherit', 'ipc', fd, cellsFd], {
+    VOLLEY_TEST_CELL: '1',
+  });
+  await ready(worker, 'stall-worker.mjs');
+  native().watchStalls(monitor, [{ slot: 1, fds: [fd] }]);
+
+  // Idle (its loop sleeps in epoll, the cell goes stale) and serving: neither is a stall.
+  await sleep(100);
+  const served = request(t, port);
+  await waitFor(() => served.closed(), 5000, 'a request served before the block');
+  assert.match(served.received(), /served by/);
+  await sleep(50);
+  assert.equal(changes.length, 0, `no report for an idle or serving worker: ${JSON.stringify(changes)}`);
+
+  await block(worker, 800);
+  const blockedAt = performance.now();
+  const queued = [request(t, port), request(t, port), request(t, port)];
+  await waitFor(() => changes.some((c) => c.state === 'stranded'), 5000, 'a stranded report');
+  const [stalled, stranded] = changes;
+  assert.equal(stalled?.slot, 1);
+  assert.equal(stalled?.state, 'stalled');
+  assert.ok(stalled!.queued >= 1, `queued ${stalled!.queued} at the stall report`);
+  assert.equal(stranded?.state, 'stranded');
+  assert.ok(stranded!.at - stalled!.at >= 30, `stranded ${(stranded!.at - stalled!.at).toFixed(1)} ms after stalled`);
+  assert.ok(stalled!.at - blockedAt < 700, `stall reported ${(stalled!.at - blockedAt).toFixed(1)} ms into the block`);
+  assert.equal(native().acceptQueueLength(fd), 3);
+  assert.ok(queued.every((q) => q.received() === ''), 'nothing answered while the worker is blocked');
+
+  // The loop comes round again: recovered, and the worker answers what waited.
+  await waitFor(() => changes.some((c) => c.state === 'recovered'), 5000, 'a recovered report');
+  assert.equal(changes.filter((c) => c.state === 'stranded').length, 1, 'stranded is reported once a stall');
+  await waitFor(() => queued.every((q) => q.closed()), 5000, 'the queued requests answered');
+  assert.ok(queued.every((q) => /served by/.test(q.received())));
+});
+
+test('acceptQueued takes waiting connections off the queue with their request unread', { skip: !LINUX }, async (t) => {
+  const { fd, port } = listener(t);
+  // Nobody accepts on this socket: connections wait in its queue.
+  const waiting = [request(t, port), request(t, port)];
+  await waitFor(() => native().acceptQueueLength(fd) === 2, 5000, 'two queued connections');
+  const fds = native().acceptQueued(fd, 10);
+  assert.equal(fds.length, 2);
+  assert.equal(native().acceptQueueLength(fd), 0);
+  assert.deepEqual(native().acceptQueued(fd, 10), [], 'an empty queue gives nothing (and does not block)');
+  for (const conn of fds) {
+    const socket = new net.Socket({ fd: conn, readable: true, writable: true });
+    t.after(() => socket.destroy());
+    socket.once('data', (chunk) => {
+      assert.match(chunk.toString(), /^GET \/ HTTP\/1\.1\r\n/);
+      socket.end('HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n\r\nrescued');
+    });
+  }
+  await waitFor(() => waiting.every((w) => w.closed()), 5000, 'the rescued requests answered');
+  assert.ok(waiting.every((w) => w.received().endsWith('rescued')));
+});
+
+test('a slot whose cell no worker has written is never reported, however long its queue waits', { skip: !LINUX }, async (t) => {
+  const { monitor, changes } = startMonitor(t, { lookUs: 1000, idleLookUs: 1000, stallUs: 5000, strandUs: 10_000 });
+  const { fd, port } = listener(t);
+  native().watchStalls(monitor, [{ slot: 3, fds: [fd] }]);
+  request(t, port);
+  await waitFor(() => native().acceptQueueLength(fd) === 1, 5000, 'a queued connection');
+  await sleep(150);
+  assert.equal(changes.length, 0, JSON.stringify(changes));
+});
+
+test('the monitor checks its arguments', { skip: !LINUX }, (t) => {
+  const { monitor } = startMonitor(t);
+  assert.throws(() => native().watchStalls(monitor, [{ slot: 1 } as never]), TypeError);
+  assert.throws(() => native().watchStalls({} as never, []), TypeError);
+  assert.throws(() => native().attachProgressCell(-1, 0));
+  assert.throws(() => native().acceptQueueLength(-1));
+});
