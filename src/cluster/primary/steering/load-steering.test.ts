@@ -92,17 +92,49 @@ test('a new stall during the hold cancels the pending re-inclusion', () => {
   assert.equal(h.steering.snapshot().slots[1]!.exclusions, 1, 'one continuous exclusion');
 });
 
-test('never steers every connection away: with every active slot stalled the kernel hashes over all of them', () => {
+test('never steers every connection away: workers that stall together are all kept, hashing as without steering', () => {
   const h = harness('queue');
   h.steering.setActive(new Set([1, 2]));
   h.steering.signal(1, 'stalled');
   assert.deepEqual(h.last(), [2]);
+  h.advance(3);
   h.steering.signal(2, 'stalled');
   assert.deepEqual(h.last(), [1, 2]);
   assert.deepEqual(h.steering.snapshot().excluded, []);
   h.steering.signal(2, 'recovered');
   h.advance(5);
   assert.deepEqual(h.last(), [2]);
+});
+
+test('with every slot stalled, one stuck far longer than the others stays out', () => {
+  const h = harness('queue');
+  h.steering.setActive(new Set([1, 2, 3]));
+  h.steering.signal(1, 'stalled'); // blocked in a long callback
+  h.advance(40);
+  h.steering.signal(2, 'stalled'); // busy with a burst
+  assert.deepEqual(h.last(), [3]);
+  h.advance(2);
+  h.steering.signal(3, 'stalled');
+  assert.deepEqual(h.last(), [2, 3], 'the two busy ones, not the stuck one');
+  h.steering.signal(3, 'recovered');
+  assert.deepEqual(h.last(), [3], 'a recovered slot in its hold comes back before any stalled one');
+});
+
+test('rescue waits for a target: a slot stranded while every other is stalled is rescued when one recovers', () => {
+  const h = harness('rescue');
+  h.steering.setActive(new Set([1, 2]));
+  h.steering.signal(1, 'stalled');
+  h.advance(20);
+  h.steering.signal(2, 'stalled');
+  h.steering.signal(1, 'stranded');
+  assert.deepEqual(h.rescues, []);
+  h.steering.signal(2, 'recovered');
+  assert.deepEqual(h.rescues, [{ from: 1, to: [2] }]);
+  // Once its own loop comes round it is no longer stranded: nothing more is taken from it.
+  h.steering.signal(1, 'recovered');
+  h.steering.signal(2, 'stalled');
+  h.steering.signal(2, 'recovered');
+  assert.equal(h.rescues.length, 1);
 });
 
 test('repeated reports do not steer again: the same set is given to steer() once', () => {

@@ -4,8 +4,14 @@
  * in the addon) says when a slot's worker stops accepting (`signal`: stalled, stranded,
  * recovered). From both this class decides which sockets the kernel may pick (`steer`) and
  * when connections stuck in a stalled slot's queue are taken and handed to another worker
- * (`rescue`). It never steers every connection away: when every active slot is stalled, the
- * kernel hashes over all of them as it would without steering.
+ * (`rescue`).
+ *
+ * It never steers every connection away. When every active slot is stalled, a slot that has
+ * recovered (and waits out its hold) comes back first; failing that, the kernel hashes over
+ * the slots whose stalls began within `peerWindowMs` of the newest one. Workers that are all
+ * busy stall and recover within milliseconds of each other, so they all stay in (hashing as
+ * without steering), while one whose loop has not come round for far longer (blocked in a long
+ * callback) stays out: a worker busy with a burst must not bring back the one that is stuck.
  *
  * Hysteresis: a slot leaves at the first stall report (the monitor already waited `stallUs`
  * with connections queued), and comes back no sooner than `holdMs` after it left, so a worker
@@ -59,6 +65,10 @@ export interface LoadSteeringDeps {
 
 interface SlotState {
   stalled: boolean;
+  /** When its current stall was reported (for the all-stalled fallback). */
+  stalledAt: number;
+  /** Reported stranded during its current stall: its queue still waits for a rescue target. */
+  stranded: boolean;
   excludedSince: number | undefined;
   exclusions: number;
   excludedMs: number;
@@ -70,6 +80,7 @@ interface SlotState {
 export class LoadSteering {
   readonly mode: SteeringMode;
   readonly holdMs: number;
+  readonly peerWindowMs: number;
   readonly #deps: Required<LoadSteeringDeps>;
   #active = new Set<number>();
   readonly #slots = new Map<number, SlotState>();
@@ -77,9 +88,10 @@ export class LoadSteering {
   #applied: string | undefined;
   readonly events = { stalls: 0, exclusions: 0, inclusions: 0, rescues: 0 };
 
-  constructor(mode: SteeringMode, deps: LoadSteeringDeps, holdMs = 2) {
+  constructor(mode: SteeringMode, deps: LoadSteeringDeps, holdMs = 2, peerWindowMs = 5) {
     this.mode = mode;
     this.holdMs = holdMs;
+    this.peerWindowMs = peerWindowMs;
     this.#deps = {
       now: () => performance.now(),
       setTimer: (fn, ms) => setTimeout(fn, ms),
@@ -98,6 +110,7 @@ export class LoadSteering {
       // Retired, stopped or restarting: the supervisor steers it away itself; forget its stall.
       this.#include(s);
       s.stalled = false;
+      s.stranded = false;
       this.#deps.clearTimer(s.holdTimer);
       s.holdTimer = undefined;
     }
@@ -111,17 +124,26 @@ export class LoadSteering {
     if (what === 'recovered') {
       if (!s.stalled) return;
       s.stalled = false;
+      s.stranded = false;
       this.#scheduleInclusion(s);
+      // A rescue that found no target while every other slot was stalled can go ahead now.
+      if (this.mode === 'rescue') {
+        for (const [id, other] of this.#slots) if (other.stranded && this.#active.has(id)) this.#rescue(id, other);
+      }
       return;
     }
     if (!s.stalled) {
       s.stalled = true;
+      s.stalledAt = this.#deps.now();
       this.events.stalls++;
       this.#deps.clearTimer(s.holdTimer);
       s.holdTimer = undefined;
       this.#apply();
     }
-    if (what === 'stranded' && this.mode === 'rescue') this.#rescue(slot, s);
+    if (what === 'stranded') {
+      s.stranded = true;
+      if (this.mode === 'rescue') this.#rescue(slot, s);
+    }
   }
 
   /** Which slots new connections go to now (what steer() was last given). */
@@ -167,7 +189,7 @@ export class LoadSteering {
   #slot(id: number): SlotState {
     let s = this.#slots.get(id);
     if (!s) {
-      s = { stalled: false, excludedSince: undefined, exclusions: 0, excludedMs: 0, rescued: 0, holdTimer: undefined };
+      s = { stalled: false, stalledAt: 0, stranded: false, excludedSince: undefined, exclusions: 0, excludedMs: 0, rescued: 0, holdTimer: undefined };
       this.#slots.set(id, s);
     }
     return s;
@@ -189,14 +211,21 @@ export class LoadSteering {
     s.holdTimer = timer;
   }
 
-  /** Active slots minus those stalled or held out; all active ones when that leaves none. */
+  /** Active slots minus those stalled or held out; when that leaves none, see the class comment. */
   #effective(): Set<number> {
     const out = new Set<number>();
+    const held = new Set<number>();
+    const stalled: [id: number, at: number][] = [];
     for (const id of this.#active) {
       const s = this.#slots.get(id);
       if (!s || (!s.stalled && s.holdTimer === undefined)) out.add(id);
+      else if (!s.stalled) held.add(id);
+      else stalled.push([id, s.stalledAt]);
     }
-    return out.size > 0 ? out : new Set(this.#active);
+    if (out.size > 0) return out;
+    if (held.size > 0) return held;
+    const newest = Math.max(...stalled.map(([, at]) => at));
+    return new Set(stalled.filter(([, at]) => at >= newest - this.peerWindowMs).map(([id]) => id));
   }
 
   #apply(): void {
