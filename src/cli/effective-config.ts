@@ -57,7 +57,17 @@ export function toServeOptions(effective: Effective): ServeOptions {
     );
   }
   const options: ServeOptions = { app, listen: get<string[]>('listen') ?? [] };
-  const copy = ['workers', 'admin', 'adminToken', 'logFormat', 'steering', 'logFile', 'logMaxSize', 'logKeep', 'pidFile'] as const;
+  const copy = [
+    'workers',
+    'admin',
+    'adminToken',
+    'logFormat',
+    'steering',
+    'logFile',
+    'logMaxSize',
+    'logKeep',
+    'pidFile',
+  ] as const;
   const more = ['heartbeatTimeout', 'shutdownTimeout', 'shutdownDelay', 'maxRequests', 'maxRequestsJitter'] as const;
   const flags = ['cpuAffinity', 'http2', 'joinPort', 'watch', 'watchPath'] as const;
   const target = options as unknown as Record<string, unknown>;

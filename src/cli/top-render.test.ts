@@ -62,11 +62,22 @@ test('renderTop: header, sparkline and one row per worker with every column', ()
   assert.match(lines[1]!, /total 247 req\/s {2}p99 ≤5ms/);
   assert.equal(lines[2], 'req/s ▁▁▁▂▄█'); // 0, 50, 100, 200, 400, 800 in eighths of 800
   const header = lines.find((l) => l.startsWith('ID'))!;
-  assert.deepEqual(header.split(/\s+/), ['ID', 'PID', 'GEN', 'STATE', 'REQ/S', 'P99', 'RSS', 'LAG(ms)', 'RESTARTS']);
+  assert.deepEqual(header.split(/\s+/), [
+    'ID',
+    'PID',
+    'GEN',
+    'STATE',
+    'REQ/S',
+    'P99',
+    'RSS',
+    'LAG(ms)',
+    'RESTARTS',
+    'STEER',
+  ]);
   const w1 = lines.find((l) => /^\s*1\s+4001\b/.test(l))!;
-  assert.deepEqual(w1.trim().split(/\s+/), ['1', '4001', '2', 'ready', '123', '≤2.5ms', '80.5M', '1.3', '0']);
+  assert.deepEqual(w1.trim().split(/\s+/), ['1', '4001', '2', 'ready', '123', '≤2.5ms', '80.5M', '1.3', '0', '-']);
   const w2 = lines.find((l) => /^\s*2\s+4002\b/.test(l))!;
-  assert.deepEqual(w2.trim().split(/\s+/), ['2', '4002', '2', 'draining', '-', '-', '80.5M', '1.3', '3']);
+  assert.deepEqual(w2.trim().split(/\s+/), ['2', '4002', '2', 'draining', '-', '-', '80.5M', '1.3', '3', '-']);
   assert.match(lines.at(-1)!, /q quit/);
   for (const l of lines) assert.ok(l.length <= 120);
 });
@@ -95,4 +106,57 @@ test('renderTop fits a short terminal and shows a transient error', () => {
   assert.match(screen, /! admin endpoint did not answer \(retrying\)/);
   const shown = lines.filter((l) => /^\s*\d+\s+40\d\d\b/.test(l)).length;
   assert.equal(shown + Number(/… (\d+) more/.exec(screen)![1]), 20);
+});
+
+test('renderTop shows load-aware steering: the mode and totals in the header, each worker state in STEER', () => {
+  const rows = [row(1), row(2), row(3)];
+  const slot = { exclusions: 1, excludedMs: 40 };
+  const screen = renderTop(
+    view(rows, {
+      status: {
+        primary: { pid: 77, version: '0.1.0', uptimeMs: 1000 },
+        desiredWorkers: 3,
+        workers: rows,
+        steering: {
+          mode: 'rescue',
+          excluded: [2],
+          events: { stalls: 2, exclusions: 1, inclusions: 0, rescues: 1 },
+          slots: {
+            1: { ...slot, excluded: false, stalled: false, rescued: 0 },
+            2: { ...slot, excluded: true, stalled: true, rescued: 12 },
+            3: { ...slot, excluded: false, stalled: true, rescued: 0 },
+          },
+        },
+      },
+    }),
+    140,
+    30,
+  );
+  const lines = screen.split('\n');
+  assert.match(lines[1]!, /steering rescue: 1 away, 12 rescued$/);
+  const steer = (id: number) =>
+    lines
+      .find((l) => new RegExp(`^\\s*${id}\\s+400${id}\\b`).test(l))!
+      .trim()
+      .split(/\s{2,}/)
+      .at(-1);
+  assert.equal(steer(1), '-');
+  assert.equal(steer(2), 'away 12↷');
+  assert.equal(steer(3), 'stalled');
+  const off = renderTop(
+    view(rows, {
+      status: {
+        ...view(rows).status,
+        steering: {
+          mode: 'off',
+          excluded: [],
+          events: { stalls: 0, exclusions: 0, inclusions: 0, rescues: 0 },
+          slots: {},
+        },
+      },
+    }),
+    140,
+    30,
+  );
+  assert.match(off.split('\n')[1]!, /steering off$/);
 });

@@ -1,7 +1,11 @@
 /**
  * The screen of `volley top`, as a pure function of what it knows (no I/O, no ANSI codes):
  * a header, a sparkline of total requests/s, and one row per worker, fitted to the terminal.
+ * The STEER column shows load-aware steering: `away` while new connections go to the other
+ * workers, `stalled` while the worker is stalled but kept (every worker is), and `N↷`, the
+ * connections rescued from its queue.
  */
+import type { SteeringSnapshot } from '../cluster/primary/steering/load-steering.js';
 import type { SupervisorStatus } from '../cluster/primary/supervisor.js';
 import type { QuantileBucket, WorkerRow } from './top-stats.js';
 
@@ -72,7 +76,15 @@ interface Column {
   /** Lower is dropped first when the terminal is too narrow. */
   keep: number;
   right: boolean;
-  cell: (row: WorkerRow) => string;
+  cell: (row: WorkerRow, steering: SteeringSnapshot | undefined) => string;
+}
+
+/** A slot's load-aware steering state: `away` (new connections go elsewhere), `stalled` (kept: every slot is), or `-`. */
+function steerCell(row: WorkerRow, steering: SteeringSnapshot | undefined): string {
+  const s = steering?.slots[row.id];
+  if (!s) return '-';
+  const state = s.excluded ? 'away' : s.stalled ? 'stalled' : '-';
+  return s.rescued > 0 ? `${state} ${s.rescued}↷` : state;
 }
 
 const COLUMNS: Column[] = [
@@ -85,13 +97,14 @@ const COLUMNS: Column[] = [
   { title: 'RSS', keep: 4, right: true, cell: (r) => formatBytes(r.rssBytes) },
   { title: 'LAG(ms)', keep: 3, right: true, cell: (r) => r.eventLoopLagMs.toFixed(1) },
   { title: 'RESTARTS', keep: 1, right: true, cell: (r) => String(r.restarts) },
+  { title: 'STEER', keep: 2, right: false, cell: steerCell },
 ];
 
 const GAP = '  ';
 
-function table(rows: WorkerRow[], width: number): string[] {
+function table(rows: WorkerRow[], width: number, steering: SteeringSnapshot | undefined): string[] {
   const all = COLUMNS.map((c) => {
-    const cells = rows.map(c.cell);
+    const cells = rows.map((r) => c.cell(r, steering));
     return { ...c, cells, width: Math.max(c.title.length, ...cells.map((x) => x.length)) };
   });
   const shown = [...all];
@@ -106,6 +119,14 @@ function table(rows: WorkerRow[], width: number): string[] {
       .join(GAP)
       .trimEnd();
   return [line((c) => c.title), ...rows.map((_, i) => line((c) => c.cells[i]!))];
+}
+
+/** `  steering rescue: 1 away, 12 rescued` for the header (nothing from a primary that does not report it). */
+function steeringSummary(steering: SteeringSnapshot | undefined): string {
+  if (!steering) return '';
+  if (steering.mode === 'off') return '  steering off';
+  const rescued = Object.values(steering.slots).reduce((n, s) => n + s.rescued, 0);
+  return `  steering ${steering.mode}: ${steering.excluded.length} away, ${rescued} rescued`;
 }
 
 function fit(line: string, width: number): string {
@@ -127,12 +148,14 @@ export function renderTop(view: TopView, width = 80, height = Number.POSITIVE_IN
     `volley top  ${view.admin}  primary pid ${p.pid}  volley ${p.version}  up ${formatDuration(p.uptimeMs)}  ` +
       `workers ${ready} ready / ${status.desiredWorkers} desired`,
   );
-  lines.push(`total ${formatRate(view.totalRps)} req/s  p99 ${formatQuantile(view.totalP99)}`);
+  lines.push(
+    `total ${formatRate(view.totalRps)} req/s  p99 ${formatQuantile(view.totalP99)}${steeringSummary(status.steering)}`,
+  );
   const label = 'req/s ';
   const room = Math.max(0, width - label.length);
   lines.push(label + sparkline(view.history, room));
   lines.push('');
-  const rows = table(view.rows, width);
+  const rows = table(view.rows, width, status.steering);
   const footer: string[] = [];
   if (view.error) footer.push(`! ${view.error}`);
   footer.push(`refresh ${view.intervalMs / 1000}s  q quit`);

@@ -52,7 +52,11 @@ async function blockAndConnect(steering: string) {
     const allDoneMs = performance.now() - started;
     const status = (await freshFetch(`http://127.0.0.1:${admin}/status`).then((r) => r.json())) as {
       workers: { id: number; pid: number }[];
-      steering: { mode: string; events: { exclusions: number; rescues: number }; slots: Record<string, { rescued: number }> };
+      steering: {
+        mode: string;
+        events: { exclusions: number; rescues: number };
+        slots: Record<string, { rescued: number }>;
+      };
     };
     return { answers, allDoneMs, status, busyPid };
   } finally {

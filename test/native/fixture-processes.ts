@@ -64,7 +64,12 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Forks a fixture script and registers its stop (by pid) with the test. */
-export function forkFixture(t: TestContext, script: string, stdio: unknown[], env: Record<string, string> = {}): ChildProcess {
+export function forkFixture(
+  t: TestContext,
+  script: string,
+  stdio: unknown[],
+  env: Record<string, string> = {},
+): ChildProcess {
   const child = fork(join(FIXTURES, script), [], {
     stdio: stdio as never,
     env: { ...process.env, VOLLEY_ADDON: ADDON, ...env },
@@ -86,4 +91,3 @@ export async function ready(child: ChildProcess, what: string): Promise<void> {
     `${what} to be ready`,
   );
 }
-

@@ -6,16 +6,26 @@
  * Every child process is stopped by pid in `t.after`; every loop is bounded in count and time.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { native } from '../../src/native/index.js';
-import { ADDON, FIXTURES, forkFixture, killPid, ready, ROOT, sleep, stopChild, waitFor, within } from './fixture-processes.js';
+import {
+  ADDON,
+  FIXTURES,
+  forkFixture,
+  killPid,
+  ready,
+  sleep,
+  stopChild,
+  waitFor,
+  within,
+} from './fixture-processes.js';
 
 const LINUX = process.platform === 'linux';
 const HOST = '127.0.0.1';

@@ -72,7 +72,9 @@ function block(worker: ChildProcess, ms: number): Promise<void> {
   );
 }
 
-test('a worker that blocks with connections queued is reported stalled, then stranded, then recovered', { skip: !LINUX }, async (t) => {
+test('a worker that blocks with connections queued is reported stalled, then stranded, then recovered', {
+  skip: !LINUX,
+}, async (t) => {
   const { cellsFd, monitor, changes } = startMonitor(t);
   const { fd, port } = listener(t);
   const worker = forkFixture(t, 'stall-worker.mjs', ['ignore', 'inherit', 'inherit', 'ipc', fd, cellsFd], {
@@ -101,7 +103,10 @@ test('a worker that blocks with connections queued is reported stalled, then str
   assert.ok(stranded!.at - stalled!.at >= 30, `stranded ${(stranded!.at - stalled!.at).toFixed(1)} ms after stalled`);
   assert.ok(stalled!.at - blockedAt < 700, `stall reported ${(stalled!.at - blockedAt).toFixed(1)} ms into the block`);
   assert.equal(native().acceptQueueLength(fd), 3);
-  assert.ok(queued.every((q) => q.received() === ''), 'nothing answered while the worker is blocked');
+  assert.ok(
+    queued.every((q) => q.received() === ''),
+    'nothing answered while the worker is blocked',
+  );
 
   // The loop comes round again: recovered, and the worker answers what waited.
   await waitFor(() => changes.some((c) => c.state === 'recovered'), 5000, 'a recovered report');
@@ -131,7 +136,9 @@ test('acceptQueued takes waiting connections off the queue with their request un
   assert.ok(waiting.every((w) => w.received().endsWith('rescued')));
 });
 
-test('a slot whose cell no worker has written is never reported, however long its queue waits', { skip: !LINUX }, async (t) => {
+test('a slot whose cell no worker has written is never reported, however long its queue waits', {
+  skip: !LINUX,
+}, async (t) => {
   const { monitor, changes } = startMonitor(t, { lookUs: 1000, idleLookUs: 1000, stallUs: 5000, strandUs: 10_000 });
   const { fd, port } = listener(t);
   native().watchStalls(monitor, [{ slot: 3, fds: [fd] }]);

@@ -73,6 +73,51 @@ export class ClusterMetrics {
         for (const w of supervisor.status().workers) this.set({ worker: String(w.id) }, w.rssBytes);
       },
     });
+    const steering = () => supervisor.status().steering;
+    new Counter({
+      name: 'volley_steer_events_total',
+      help: 'Load-aware steering: stalls reported, workers steered away from and back, rescues of stranded connections',
+      labelNames: ['event'],
+      registers,
+      collect() {
+        this.reset();
+        const events = steering()?.events ?? { stalls: 0, exclusions: 0, inclusions: 0, rescues: 0 };
+        this.inc({ event: 'stall' }, events.stalls);
+        this.inc({ event: 'exclusion' }, events.exclusions);
+        this.inc({ event: 'inclusion' }, events.inclusions);
+        this.inc({ event: 'rescue' }, events.rescues);
+      },
+    });
+    new Counter({
+      name: 'volley_steer_excluded_seconds_total',
+      help: 'Time each slot spent steered away from by load-aware steering',
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [id, s] of Object.entries(steering()?.slots ?? {})) this.inc({ worker: id }, s.excludedMs / 1000);
+      },
+    });
+    new Counter({
+      name: 'volley_steer_rescued_connections_total',
+      help: "Connections taken from a stalled slot's queue and handed to another worker",
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [id, s] of Object.entries(steering()?.slots ?? {})) this.inc({ worker: id }, s.rescued);
+      },
+    });
+    new Gauge({
+      name: 'volley_steer_excluded',
+      help: 'Whether load-aware steering keeps new connections away from the slot now (1) or not (0)',
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [id, s] of Object.entries(steering()?.slots ?? {})) this.set({ worker: id }, s.excluded ? 1 : 0);
+      },
+    });
     new Counter({
       name: 'volley_log_dropped_lines_total',
       help: 'Merged-log lines dropped because the log output was too slow',

@@ -50,7 +50,9 @@ async function main(channel: PrimaryChannel): Promise<void> {
     try {
       native().attachProgressCell(config.progress.fd, config.progress.cell);
     } catch (err) {
-      console.log(`volley worker ${process.env.VOLLEY_WORKER_ID}: load-aware steering cannot watch this worker (${(err as Error).message})`);
+      console.log(
+        `volley worker ${process.env.VOLLEY_WORKER_ID}: load-aware steering cannot watch this worker (${(err as Error).message})`,
+      );
     }
   }
 

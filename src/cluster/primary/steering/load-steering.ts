@@ -171,14 +171,6 @@ export class LoadSteering {
     };
   }
 
-  /** Drops a slot that is gone for good (retired); its counters go with it. */
-  forget(slot: number): void {
-    const s = this.#slots.get(slot);
-    if (!s) return;
-    this.#deps.clearTimer(s.holdTimer);
-    this.#slots.delete(slot);
-  }
-
   stop(): void {
     for (const s of this.#slots.values()) {
       this.#deps.clearTimer(s.holdTimer);
@@ -189,7 +181,16 @@ export class LoadSteering {
   #slot(id: number): SlotState {
     let s = this.#slots.get(id);
     if (!s) {
-      s = { stalled: false, stalledAt: 0, stranded: false, excludedSince: undefined, exclusions: 0, excludedMs: 0, rescued: 0, holdTimer: undefined };
+      s = {
+        stalled: false,
+        stalledAt: 0,
+        stranded: false,
+        excludedSince: undefined,
+        exclusions: 0,
+        excludedMs: 0,
+        rescued: 0,
+        holdTimer: undefined,
+      };
       this.#slots.set(id, s);
     }
     return s;

@@ -180,7 +180,11 @@ test('off: no monitor is started and steer() gets the supervisor set as it is', 
 test('sockets that cannot be watched (node:cluster fallback) leave steering off', () => {
   const monitor = new FakeStallMonitor();
   const sockets = new FakeSockets();
-  const steering = new SlotSteering('rescue', sockets, { workerOf: () => undefined, log: () => undefined, monitor: monitor.start });
+  const steering = new SlotSteering('rescue', sockets, {
+    workerOf: () => undefined,
+    log: () => undefined,
+    monitor: monitor.start,
+  });
   assert.equal(steering.mode, 'off');
   assert.equal(steering.progressFor(1), undefined);
   steering.apply(new Set([1, 2]));
@@ -198,7 +202,10 @@ test('a monitor that fails to start leaves steering off and says why', () => {
     },
   });
   assert.equal(steering.mode, 'off');
-  assert.match(lines.join('\n'), /load-aware steering is off: the stall monitor did not start \(memfd_create: ENOSYS\)/);
+  assert.match(
+    lines.join('\n'),
+    /load-aware steering is off: the stall monitor did not start \(memfd_create: ENOSYS\)/,
+  );
   steering.apply(new Set([2]));
   assert.deepEqual(sockets.steered, [2]);
 });

@@ -8,7 +8,7 @@
 import { native } from '../../../native/index.js';
 import type { ListenSockets } from '../listen-sockets.js';
 import type { WorkerHandle } from '../worker-handle.js';
-import { LoadSteering, type SteeringMode, type SteeringSnapshot, type StallSignal } from './load-steering.js';
+import { LoadSteering, type StallSignal, type SteeringMode, type SteeringSnapshot } from './load-steering.js';
 import { DEFAULT_STALL_TIMING, PROGRESS_CELLS, StallMonitor, type StallTiming } from './stall-monitor.js';
 
 /** The most connections one rescue takes from a socket's queue (the backlog is 511). */
