@@ -27,7 +27,8 @@
  *   createProgressCells(count) -> fd              the memfd (primary; workers inherit it)
  *   attachProgressCell(fd, index)                 a worker writes cell `index` once per loop turn
  *   startStallMonitor(cellsFd, count, { lookUs, idleLookUs, stallUs, strandUs },
- *                     onChange(slot, state, queued))  state 0 recovered, 1 stalled, 2 stranded
+ *                     onChange(slot, state, queued, sinceTurnUs))  state 0 recovered, 1 stalled,
+ *                                               2 stranded; sinceTurnUs: since its loop last came round
  *   watchStalls(monitor, [{ slot, fds }])         the slots to watch (replaces the list)
  *   stopStallMonitor(monitor)                     joins the thread
  *   acceptQueueLength(fd) -> n                    one listening socket's backlog now
@@ -172,6 +173,8 @@ typedef struct {
   int32_t slot;
   int32_t stalled; /* 0 recovered, 1 stalled, 2 stranded */
   int32_t queued;
+  /* Microseconds since the slot's loop last came round, when the change was seen. */
+  double since_turn_us;
 } change_t;
 
 typedef struct {
@@ -202,12 +205,13 @@ static int queue_length(int fd) {
 #endif
 }
 
-static void emit(monitor_t *m, int32_t slot, int stalled, int queued) {
+static void emit(monitor_t *m, int32_t slot, int stalled, int queued, uint64_t since_turn_ns) {
   change_t *c = malloc(sizeof *c);
   if (!c) return;
   c->slot = slot;
   c->stalled = stalled;
   c->queued = queued;
+  c->since_turn_us = (double)since_turn_ns / 1000.0;
   if (napi_call_threadsafe_function(m->on_change, c, napi_tsfn_nonblocking) != napi_ok) free(c);
 }
 
@@ -229,23 +233,24 @@ static int look(monitor_t *m, watched_t *w, uint64_t now) {
   else if (w->queued_since == 0) w->queued_since = now;
   uint64_t since = ran > w->queued_since ? ran : w->queued_since;
   uint64_t age = ran == 0 || queued == 0 || since > now ? 0 : now - since;
+  uint64_t since_turn = ran == 0 || ran > now ? 0 : now - ran;
   if (w->stalled_at == 0) {
     /* ran == 0: no worker of the slot has attached yet (starting): not ours to judge. */
     if (ran != 0 && age >= m->stall_ns) {
       w->stalled_at = ran;
       w->stranded = 0;
-      emit(m, w->slot, 1, queued);
+      emit(m, w->slot, 1, queued, since_turn);
     }
   } else if (ran != w->stalled_at) {
     w->stalled_at = 0;
-    emit(m, w->slot, 0, queued);
+    emit(m, w->slot, 0, queued, 0);
   }
   if (w->stalled_at != 0) {
     if (queued == 0) {
       w->stranded = 0;
     } else if (!w->stranded && age >= m->strand_ns) {
       w->stranded = 1;
-      emit(m, w->slot, 2, queued);
+      emit(m, w->slot, 2, queued, since_turn);
     }
   }
   return w->stalled_at != 0 ? queued + 1 : queued;
@@ -285,12 +290,13 @@ static void call_on_change(napi_env env, napi_value js_cb, void *context, void *
   (void)context;
   change_t *c = data;
   if (env && js_cb) {
-    napi_value argv[3], undefined;
+    napi_value argv[4], undefined;
     napi_create_int32(env, c->slot, &argv[0]);
     napi_create_int32(env, c->stalled, &argv[1]);
     napi_create_int32(env, c->queued, &argv[2]);
+    napi_create_double(env, c->since_turn_us, &argv[3]);
     napi_get_undefined(env, &undefined);
-    napi_call_function(env, undefined, js_cb, 3, argv, NULL);
+    napi_call_function(env, undefined, js_cb, 4, argv, NULL);
   }
   free(c);
 }

@@ -54,12 +54,15 @@ export interface NativeAddon {
   createProgressCells(count: number): number;
   /** In a worker: maps the cells (and closes `fd`) and writes cell `index` once per loop turn. */
   attachProgressCell(fd: number, index: number): void;
-  /** Starts the stall monitor thread; `onChange` state is 0 recovered, 1 stalled, 2 stranded. */
+  /**
+   * Starts the stall monitor thread; `onChange` state is 0 recovered, 1 stalled, 2 stranded,
+   * `sinceTurnUs` how long ago the slot's loop last came round (0 for recovered).
+   */
   startStallMonitor(
     cellsFd: number,
     count: number,
     timing: { lookUs: number; idleLookUs: number; stallUs: number; strandUs: number },
-    onChange: (slot: number, state: number, queued: number) => void,
+    onChange: (slot: number, state: number, queued: number, sinceTurnUs: number) => void,
   ): unknown;
   watchStalls(monitor: unknown, slots: { slot: number; fds: number[] }[]): void;
   stopStallMonitor(monitor: unknown): void;

@@ -58,7 +58,8 @@ async function blockAndConnect(steering: string) {
         slots: Record<string, { rescued: number }>;
       };
     };
-    return { answers, allDoneMs, status, busyPid };
+    const metrics = await freshFetch(`http://127.0.0.1:${admin}/metrics`).then((r) => r.text());
+    return { answers, allDoneMs, status, busyPid, metrics };
   } finally {
     await volley.dispose();
   }
@@ -72,7 +73,7 @@ function summary(answers: Answer[]): string {
 }
 
 test('rescue (the default): while one worker is blocked for 2 s, 50 fresh connections are all answered by the other within 200 ms', async (t) => {
-  const { answers, allDoneMs, status, busyPid } = await blockAndConnect('rescue');
+  const { answers, allDoneMs, status, busyPid, metrics } = await blockAndConnect('rescue');
   t.diagnostic(`steering rescue: ${summary(answers)}; all answered after ${allDoneMs.toFixed(0)} ms`);
   t.diagnostic(`status.steering: ${JSON.stringify(status.steering)}`);
   assert.deepEqual(
@@ -90,6 +91,11 @@ test('rescue (the default): while one worker is blocked for 2 s, 50 fresh connec
   assert.ok(status.steering.events.exclusions >= 1, 'the blocked worker was steered away from');
   const rescued = Object.values(status.steering.slots).reduce((n, s) => n + s.rescued, 0);
   assert.ok(rescued >= 1, 'the connections hashed to it before it was steered away were rescued');
+  // The same in /metrics.
+  const series = (re: RegExp) => [...metrics.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.equal(series(/^volley_steer_events_total\{event="exclusion"\} (\S+)$/gm), status.steering.events.exclusions);
+  assert.equal(series(/^volley_steer_rescued_connections_total\{worker="\d+"\} (\S+)$/gm), rescued);
+  assert.ok(series(/^volley_steer_excluded_seconds_total\{worker="\d+"\} (\S+)$/gm) > 0);
 });
 
 test('off: the same block holds the connections the kernel hashes to the blocked worker for the whole block', async (t) => {

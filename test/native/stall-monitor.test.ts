@@ -15,14 +15,14 @@ const HOST = '127.0.0.1';
 const LINUX = process.platform === 'linux';
 const STATES = ['recovered', 'stalled', 'stranded'] as const;
 
-type Change = { slot: number; state: (typeof STATES)[number]; queued: number; at: number };
+type Change = { slot: number; state: (typeof STATES)[number]; queued: number; sinceTurnMs: number; at: number };
 
 /** A monitor over `cells` progress cells with fast timings; stopped (and its memfd closed) after the test. */
 function startMonitor(t: TestContext, timing = { lookUs: 1000, idleLookUs: 4000, stallUs: 20_000, strandUs: 60_000 }) {
   const cellsFd = native().createProgressCells(8);
   const changes: Change[] = [];
-  const monitor = native().startStallMonitor(cellsFd, 8, timing, (slot, state, queued) =>
-    changes.push({ slot, state: STATES[state]!, queued, at: performance.now() }),
+  const monitor = native().startStallMonitor(cellsFd, 8, timing, (slot, state, queued, sinceTurnUs) =>
+    changes.push({ slot, state: STATES[state]!, queued, sinceTurnMs: sinceTurnUs / 1000, at: performance.now() }),
   );
   t.after(() => {
     native().stopStallMonitor(monitor);
@@ -99,6 +99,7 @@ test('a worker that blocks with connections queued is reported stalled, then str
   assert.equal(stalled?.slot, 1);
   assert.equal(stalled?.state, 'stalled');
   assert.ok(stalled!.queued >= 1, `queued ${stalled!.queued} at the stall report`);
+  assert.ok(stalled!.sinceTurnMs >= 20, `its loop last came round ${stalled!.sinceTurnMs} ms before the report`);
   assert.equal(stranded?.state, 'stranded');
   assert.ok(stranded!.at - stalled!.at >= 30, `stranded ${(stranded!.at - stalled!.at).toFixed(1)} ms after stalled`);
   assert.ok(stalled!.at - blockedAt < 700, `stall reported ${(stalled!.at - blockedAt).toFixed(1)} ms into the block`);

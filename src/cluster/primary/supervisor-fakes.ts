@@ -187,10 +187,13 @@ export class FakeStallMonitor {
   readonly cellsFd = 99;
   watched: { slot: number; fds: number[] }[] = [];
   stopped = false;
-  #onSignal: ((slot: number, signal: StallSignal) => void) | undefined;
+  #onSignal: ((slot: number, signal: StallSignal, sinceTurnMs: number) => void) | undefined;
 
   /** The `monitor` collaborator of SlotSteering / the supervisor's `steering`. */
-  readonly start = (_timing: StallTiming, onSignal: (slot: number, signal: StallSignal) => void): FakeStallMonitor => {
+  readonly start = (
+    _timing: StallTiming,
+    onSignal: (slot: number, signal: StallSignal, sinceTurnMs: number) => void,
+  ): FakeStallMonitor => {
     this.#onSignal = onSignal;
     return this;
   };
@@ -203,8 +206,8 @@ export class FakeStallMonitor {
     this.stopped = true;
   }
 
-  report(slot: number, signal: StallSignal): void {
-    this.#onSignal?.(slot, signal);
+  report(slot: number, signal: StallSignal, sinceTurnMs = 0): void {
+    this.#onSignal?.(slot, signal, sinceTurnMs);
   }
 }
 

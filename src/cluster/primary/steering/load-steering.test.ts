@@ -106,6 +106,16 @@ test('never steers every connection away: workers that stall together are all ke
   assert.deepEqual(h.last(), [2]);
 });
 
+test('with every slot stalled, one whose loop last came round far earlier than the others stays out', () => {
+  const h = harness('queue');
+  h.steering.setActive(new Set([1, 2]));
+  // Reported within a millisecond of each other, but slot 1's loop stopped 50 ms before slot 2's.
+  h.steering.signal(1, 'stalled', 52);
+  h.advance(1);
+  h.steering.signal(2, 'stalled', 2);
+  assert.deepEqual(h.last(), [2]);
+});
+
 test('with every slot stalled, one stuck far longer than the others stays out', () => {
   const h = harness('queue');
   h.steering.setActive(new Set([1, 2, 3]));

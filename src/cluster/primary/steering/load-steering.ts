@@ -8,10 +8,10 @@
  *
  * It never steers every connection away. When every active slot is stalled, a slot that has
  * recovered (and waits out its hold) comes back first; failing that, the kernel hashes over
- * the slots whose stalls began within `peerWindowMs` of the newest one. Workers that are all
- * busy stall and recover within milliseconds of each other, so they all stay in (hashing as
- * without steering), while one whose loop has not come round for far longer (blocked in a long
- * callback) stays out: a worker busy with a burst must not bring back the one that is stuck.
+ * the slots whose loops last came round within `peerWindowMs` of the most recent one. Workers
+ * that are all busy come round within milliseconds of each other, so they all stay in (hashing
+ * as without steering), while one whose loop has not come round for far longer (blocked in a
+ * long callback) stays out: a worker busy with a burst must not bring back the one stuck.
  *
  * Hysteresis: a slot leaves at the first stall report (the monitor already waited `stallUs`
  * with connections queued), and comes back no sooner than `holdMs` after it left, so a worker
@@ -65,7 +65,7 @@ export interface LoadSteeringDeps {
 
 interface SlotState {
   stalled: boolean;
-  /** When its current stall was reported (for the all-stalled fallback). */
+  /** When its loop last came round before the current stall (for the all-stalled fallback). */
   stalledAt: number;
   /** Reported stranded during its current stall: its queue still waits for a rescue target. */
   stranded: boolean;
@@ -117,8 +117,8 @@ export class LoadSteering {
     this.#apply();
   }
 
-  /** A report of the stall monitor about a slot. */
-  signal(slot: number, what: StallSignal): void {
+  /** A report of the stall monitor about a slot; `sinceTurnMs`, how long ago its loop last came round. */
+  signal(slot: number, what: StallSignal, sinceTurnMs = 0): void {
     if (this.mode === 'off') return;
     const s = this.#slot(slot);
     if (what === 'recovered') {
@@ -134,7 +134,7 @@ export class LoadSteering {
     }
     if (!s.stalled) {
       s.stalled = true;
-      s.stalledAt = this.#deps.now();
+      s.stalledAt = this.#deps.now() - sinceTurnMs;
       this.events.stalls++;
       this.#deps.clearTimer(s.holdTimer);
       s.holdTimer = undefined;

@@ -34,7 +34,10 @@ export interface SlotSteeringDeps {
   workerOf(slot: number): WorkerHandle | undefined;
   log(message: string): void;
   /** Starts the stall monitor (default: the addon's). */
-  monitor?: (timing: StallTiming, onSignal: (slot: number, signal: StallSignal) => void) => StallWatcher;
+  monitor?: (
+    timing: StallTiming,
+    onSignal: (slot: number, signal: StallSignal, sinceTurnMs: number) => void,
+  ) => StallWatcher;
   /** Takes queued connections off a listening socket (default: the addon's acceptQueued). */
   acceptQueued?: (fd: number, max: number) => number[];
   timing?: StallTiming;
@@ -55,9 +58,10 @@ export class SlotSteering {
     let monitor: StallWatcher | undefined;
     if (mode !== 'off' && canWatch(sockets)) {
       try {
-        const start =
-          deps.monitor ?? ((timing, onSignal) => new StallMonitor(timing, (slot, signal) => onSignal(slot, signal)));
-        monitor = start(deps.timing ?? DEFAULT_STALL_TIMING, (slot, signal) => this.#decisions?.signal(slot, signal));
+        const start = deps.monitor ?? ((timing, onSignal) => new StallMonitor(timing, onSignal));
+        monitor = start(deps.timing ?? DEFAULT_STALL_TIMING, (slot, signal, sinceTurnMs) =>
+          this.#decisions?.signal(slot, signal, sinceTurnMs),
+        );
       } catch (err) {
         deps.log(`load-aware steering is off: the stall monitor did not start (${(err as Error).message})`);
       }

@@ -30,12 +30,16 @@ export class StallMonitor {
   readonly #monitor: unknown;
   #stopped = false;
 
-  constructor(timing: StallTiming, onSignal: (slot: number, signal: StallSignal, queued: number) => void) {
+  /** `sinceTurnMs`: how long ago the slot's loop last came round (0 for a recovery). */
+  constructor(timing: StallTiming, onSignal: (slot: number, signal: StallSignal, sinceTurnMs: number) => void) {
     const addon = native();
     this.cellsFd = addon.createProgressCells(PROGRESS_CELLS);
     try {
-      this.#monitor = addon.startStallMonitor(this.cellsFd, PROGRESS_CELLS, timing, (slot, state, queued) =>
-        onSignal(slot, SIGNALS[state] ?? 'recovered', queued),
+      this.#monitor = addon.startStallMonitor(
+        this.cellsFd,
+        PROGRESS_CELLS,
+        timing,
+        (slot, state, _queued, sinceTurnUs) => onSignal(slot, SIGNALS[state] ?? 'recovered', sinceTurnUs / 1000),
       );
     } catch (err) {
       addon.closeFd(this.cellsFd);
