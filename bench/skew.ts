@@ -6,10 +6,16 @@
  * and keep-alive (32). Reported: req/s, p50/p99/max latency and CPU per request (primary and
  * workers). A connection hashed to a worker that is blocked waits in that worker's accept queue
  * while the other worker may idle; node:cluster's primary hands each connection to a worker that
- * is not busy, at the price of passing every connection through one process.
+ * is not busy, at the price of passing every connection through one process. Volley runs with
+ * each `--steering` mode: `rescue` (the default), `queue` and `off` (kernel hashing alone).
+ *
+ * A second case blocks one worker for 2 s (less than the heartbeat timeout) and opens fresh
+ * connections meanwhile: how many wait for the blocked worker.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, freePort, log, rotated } from './lib/config.js';
 import { ticksPerSecond } from './lib/cpu.js';
+import { freshRequests } from './lib/fresh-requests.js';
 import {
   type AppModules,
   children,
@@ -32,10 +38,31 @@ const SKEW: AppModules = {
 };
 
 export const SKEW_RUNNERS = [
-  volleyRunner('volley', `volley serve --workers ${WORKERS}`, (app) => app.exported),
+  volleyRunner('volley', `volley serve --workers ${WORKERS} (--steering rescue)`, (app) => app.exported),
+  volleyRunner('volley-queue', `volley serve --workers ${WORKERS} --steering queue`, (app) => app.exported, [
+    '--steering',
+    'queue',
+  ]),
+  volleyRunner('volley-off', `volley serve --workers ${WORKERS} --steering off`, (app) => app.exported, [
+    '--steering',
+    'off',
+  ]),
   clusterRunner,
   pm2Runner,
 ];
+
+/** The blocked-worker case: one worker blocks this long, then this many fresh connections, this many at a time. */
+export const BLOCKED = { blockMs: 2000, requests: 200, concurrency: 8 };
+
+export interface BlockedRun {
+  p50Ms: number;
+  maxMs: number;
+  /** Requests that waited more than half the block (for the blocked worker). */
+  waited: number;
+  errors: number;
+  /** From the first request to the last answer. */
+  elapsedMs: number;
+}
 
 export const SKEW_LOADS = [
   { key: 'churn c4', connections: 4, headers: ['Connection: close'] },
@@ -50,10 +77,32 @@ export interface SkewResults {
   seconds: number;
   /** runs[runner key][load key] */
   runs: Record<string, Record<string, Run[]>>;
+  /** blocked[runner key]: one per round */
+  blocked: Record<string, BlockedRun[]>;
+}
+
+/** Blocks one worker of `s` for BLOCKED.blockMs, measures fresh connections meanwhile, waits the block out. */
+async function blockedRun(s: Live): Promise<BlockedRun> {
+  const blocking = await freshRequests(s.port, `/block?ms=${BLOCKED.blockMs}`, 1, 1);
+  const blockedAt = performance.now();
+  await sleep(30);
+  const t0 = performance.now();
+  const res = await freshRequests(s.port, '/', BLOCKED.requests, BLOCKED.concurrency, 3 * BLOCKED.blockMs);
+  const elapsedMs = performance.now() - t0;
+  const left = BLOCKED.blockMs + 200 - (performance.now() - blockedAt);
+  if (left > 0) await sleep(left);
+  const sorted = [...res.latenciesMs].sort((a, b) => a - b);
+  return {
+    p50Ms: sorted[sorted.length >> 1] ?? Number.NaN,
+    maxMs: sorted.at(-1) ?? Number.NaN,
+    waited: res.latenciesMs.filter((ms) => ms > BLOCKED.blockMs / 2).length,
+    errors: res.errors + blocking.errors,
+    elapsedMs,
+  };
 }
 
 export async function runSkew(cfg: Config): Promise<SkewResults> {
-  const out: SkewResults = { clkTck: ticksPerSecond(), seconds: cfg.seconds, runs: {} };
+  const out: SkewResults = { clkTck: ticksPerSecond(), seconds: cfg.seconds, runs: {}, blocked: {} };
   const live: Live[] = [];
   try {
     for (const runner of SKEW_RUNNERS) {
@@ -81,6 +130,13 @@ export async function runSkew(cfg: Config): Promise<SkewResults> {
         }
         log(`  skew round ${r + 1}/${cfg.rounds} ${l.key}: ${line.join(', ')}`);
       }
+      const line: string[] = [];
+      for (const s of rotated(live, r)) {
+        const run = await blockedRun(s);
+        entry(out.blocked, s.runner.key, (): BlockedRun[] => []).push(run);
+        line.push(`${s.runner.key} max ${fixed(run.maxMs, 0)} ms, ${run.waited} waited`);
+      }
+      log(`  skew round ${r + 1}/${cfg.rounds} worker blocked ${BLOCKED.blockMs} ms: ${line.join(', ')}`);
     }
   } finally {
     await Promise.all(live.map((s) => s.stop()));
@@ -124,6 +180,31 @@ export function skewMarkdown(res: SkewResults): string {
           'errors',
         ],
         rows,
+      )}`,
+    );
+  }
+  const blockedRows = SKEW_RUNNERS.filter((x) => res.blocked[x.key]?.length).map((x) => {
+    const runs = res.blocked[x.key]!;
+    return [
+      x.name,
+      fixed(median(runs.map((r) => r.p50Ms))),
+      fixed(Math.max(...runs.map((r) => r.maxMs)), 0),
+      String(sum(runs.map((r) => r.waited))),
+      String(sum(runs.map((r) => r.errors))),
+    ];
+  });
+  if (blockedRows.length > 0) {
+    const rounds = Math.max(...Object.values(res.blocked).map((r) => r.length));
+    parts.push(
+      `#### A worker blocked for ${BLOCKED.blockMs / 1000} s: ${BLOCKED.requests} fresh connections (${BLOCKED.concurrency} at a time) meanwhile, ${rounds} rounds\n\n${markdownTable(
+        [
+          'server',
+          'p50 ms (median)',
+          'max ms (worst run)',
+          `waited > ${BLOCKED.blockMs / 2000} s (all rounds)`,
+          'errors',
+        ],
+        blockedRows,
       )}`,
     );
   }

@@ -15,8 +15,9 @@
  * its loop: a worker idle in epoll_wait wakes for the first connection at once, a busy one
  * comes round between batches. It recovers as soon as its loop comes round again, whatever
  * its queue holds (so taking its queued connections away does not end the stall). A slot
- * stalled for `strandUs` with connections still queued is reported as stranded: the primary
- * may then take those connections and hand them to a worker that is not stalled.
+ * whose connections have waited `strandUs` is reported as stranded, and again every
+ * `strandUs` while connections still wait and the stall lasts: each report is a chance for the
+ * primary to take them and hand them to a worker with room (none may have room at the first).
  *
  * A thread in the primary looks every `lookUs` while any queue held a connection or any slot
  * is stalled, and every `idleLookUs` otherwise (each wake-up costs the primary CPU: about
@@ -162,9 +163,9 @@ typedef struct {
   int32_t slot;
   int nfds;
   int fds[MAX_FDS_PER_SLOT];
-  /* The loop's time when the stall began (0: not stalled), and whether it was reported stranded. */
+  /* The loop's time when the stall began (0: not stalled), and when it was last reported stranded. */
   uint64_t stalled_at;
-  int stranded;
+  uint64_t stranded_at;
   /* When a look first saw connections queued (0: the queue was empty at the last look). */
   uint64_t queued_since;
 } watched_t;
@@ -238,20 +239,16 @@ static int look(monitor_t *m, watched_t *w, uint64_t now) {
     /* ran == 0: no worker of the slot has attached yet (starting): not ours to judge. */
     if (ran != 0 && age >= m->stall_ns) {
       w->stalled_at = ran;
-      w->stranded = 0;
+      w->stranded_at = 0;
       emit(m, w->slot, 1, queued, since_turn);
     }
   } else if (ran != w->stalled_at) {
     w->stalled_at = 0;
     emit(m, w->slot, 0, queued, 0);
   }
-  if (w->stalled_at != 0) {
-    if (queued == 0) {
-      w->stranded = 0;
-    } else if (!w->stranded && age >= m->strand_ns) {
-      w->stranded = 1;
-      emit(m, w->slot, 2, queued, since_turn);
-    }
+  if (w->stalled_at != 0 && age >= m->strand_ns && (w->stranded_at == 0 || now - w->stranded_at >= m->strand_ns)) {
+    w->stranded_at = now;
+    emit(m, w->slot, 2, queued, since_turn);
   }
   return w->stalled_at != 0 ? queued + 1 : queued;
 }
@@ -425,7 +422,7 @@ napi_value watch_stalls(napi_env env, napi_callback_info info) {
     for (int k = 0; k < m->count; k++) {
       if (m->watched[k].slot != next[i].slot) continue;
       next[i].stalled_at = m->watched[k].stalled_at;
-      next[i].stranded = m->watched[k].stranded;
+      next[i].stranded_at = m->watched[k].stranded_at;
       next[i].queued_since = m->watched[k].queued_since;
     }
   }

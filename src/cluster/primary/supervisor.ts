@@ -62,7 +62,7 @@ export interface SupervisorCollaborators {
   /** Sockets a predecessor primary handed over (an upgrade): the default opener adopts them. */
   handover?: Handover;
   /** The stall monitor and rescue of load-aware steering (default: the addon's). */
-  steering?: Pick<SlotSteeringDeps, 'monitor' | 'acceptQueued' | 'timing' | 'holdMs'>;
+  steering?: Pick<SlotSteeringDeps, 'monitor' | 'acceptQueued' | 'queueLength' | 'timing' | 'holdMs'>;
 }
 
 type Replacement = 'start' | 'restart' | 'hung' | 'reload' | 'recycle';

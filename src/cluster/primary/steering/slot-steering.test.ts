@@ -41,6 +41,7 @@ function harness(steering: SteeringMode, options: Partial<SupervisorOptions> = {
       steering: {
         monitor: monitor.start,
         acceptQueued: (fd, max) => (queues.get(fd) ?? []).splice(0, max),
+        queueLength: (fd) => (queues.get(fd) ?? []).length,
         holdMs: 0,
       },
     },
@@ -111,6 +112,31 @@ test('rescue: connections stranded in a stalled worker queue go to the ready wor
   const got = [...w2!.connections.slice(5), ...w3!.connections].map(([, fd]) => fd).sort();
   assert.deepEqual(got, [20, 21]);
   assert.equal(w3!.connections.length, 1, 'in turn over the two ready workers');
+});
+
+test('rescue: only workers with an empty queue take rescued connections, 8 each at most; the rest wait for the next report', async (t) => {
+  const { supervisor, spawner, monitor, queues } = harness('rescue');
+  t.after(() => supervisor.forceStop());
+  await supervisor.start();
+  queues.set(
+    101,
+    Array.from({ length: 20 }, (_, i) => 200 + i),
+  );
+  queues.set(103, [999]); // slot 3 has connections of its own waiting: no room
+  monitor.report(1, 'stalled');
+  monitor.report(1, 'stranded');
+  const [w2] = spawner.ofSlot(2);
+  const [w3] = spawner.ofSlot(3);
+  assert.equal(w2!.connections.length, 8);
+  assert.equal(w3!.connections.length, 0);
+  assert.equal(queues.get(101)!.length, 12);
+  monitor.report(1, 'stranded');
+  assert.equal(w2!.connections.length, 16);
+  queues.set(103, []);
+  monitor.report(1, 'stranded');
+  assert.equal(queues.get(101)!.length, 0);
+  assert.equal(w2!.connections.length + w3!.connections.length, 20);
+  assert.equal(supervisor.status().steering!.slots[1]!.rescued, 20);
 });
 
 test('queue mode never takes connections off a queue', async (t) => {
@@ -226,6 +252,7 @@ test('a rescue whose accept fails logs it and moves nothing', async (t) => {
         acceptQueued: () => {
           throw new Error('EBADF');
         },
+        queueLength: () => 0,
       },
     },
   );

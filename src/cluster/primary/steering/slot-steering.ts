@@ -11,8 +11,15 @@ import type { WorkerHandle } from '../worker-handle.js';
 import { LoadSteering, type StallSignal, type SteeringMode, type SteeringSnapshot } from './load-steering.js';
 import { DEFAULT_STALL_TIMING, PROGRESS_CELLS, StallMonitor, type StallTiming } from './stall-monitor.js';
 
-/** The most connections one rescue takes from a socket's queue (the backlog is 511). */
-const RESCUE_BATCH = 512;
+/**
+ * The most connections one rescue hands to one worker. A rescue goes only to workers with an
+ * empty accept queue (room to take more), and a few at a time: under load where every worker
+ * is busy, moving connections costs the primary and the target CPU and puts them behind the
+ * target's next long callback, where nobody can move them again (measured in bench/skew.ts at
+ * churn c32: unbounded rescues cost 10% of req/s and doubled the max latency). Connections
+ * left behind wait for the monitor's next stranded report (every strandUs).
+ */
+const RESCUE_PER_TARGET = 8;
 
 export interface WatchedSockets extends ListenSockets {
   /** The slot's TCP sockets (SO_REUSEPORT groups), the ones a stall monitor can watch. */
@@ -40,6 +47,8 @@ export interface SlotSteeringDeps {
   ) => StallWatcher;
   /** Takes queued connections off a listening socket (default: the addon's acceptQueued). */
   acceptQueued?: (fd: number, max: number) => number[];
+  /** Connections waiting in a listening socket's queue (default: the addon's acceptQueueLength). */
+  queueLength?: (fd: number) => number;
   timing?: StallTiming;
   holdMs?: number;
 }
@@ -110,17 +119,33 @@ export class SlotSteering {
     this.#monitor?.stop();
   }
 
-  /** Moves what waits in `from`'s queues to the workers of `to`, in turn; returns how many. */
+  /**
+   * Moves what waits in `from`'s queues to the ready workers of `to` whose own queues are
+   * empty, RESCUE_PER_TARGET each at most, in turn; returns how many.
+   */
   #rescue(from: number, to: readonly number[]): number {
-    if (!canWatch(this.#sockets)) return 0;
+    const sockets = this.#sockets;
+    if (!canWatch(sockets)) return 0;
     const accept = this.#deps.acceptQueued ?? ((fd, max) => native().acceptQueued(fd, max));
-    const targets = to.map((slot) => this.#deps.workerOf(slot)).filter((w): w is WorkerHandle => w?.state === 'ready');
-    if (targets.length === 0) return 0;
+    const queueLength = this.#deps.queueLength ?? ((fd) => native().acceptQueueLength(fd));
+    const hasRoom = (slot: number) => {
+      try {
+        return sockets.tcpFdsFor(slot).every(({ fd }) => queueLength(fd) === 0);
+      } catch {
+        return false; // its socket is closing (a retire): not a target
+      }
+    };
+    const targets = to
+      .filter(hasRoom)
+      .map((slot) => this.#deps.workerOf(slot))
+      .filter((w): w is WorkerHandle => w?.state === 'ready');
+    let budget = targets.length * RESCUE_PER_TARGET;
     let moved = 0;
-    for (const { fd, label } of this.#sockets.tcpFdsFor(from)) {
+    for (const { fd, label } of sockets.tcpFdsFor(from)) {
+      if (budget === 0) break;
       let conns: number[];
       try {
-        conns = accept(fd, RESCUE_BATCH);
+        conns = accept(fd, budget);
       } catch (err) {
         this.#deps.log(`could not take connections from worker ${from}'s queue: ${(err as Error).message}`);
         continue;
@@ -129,6 +154,7 @@ export class SlotSteering {
         const worker = targets[this.#nextTarget++ % targets.length]!;
         worker.sendConnection(label, conn);
         moved++;
+        budget--;
       }
     }
     return moved;
