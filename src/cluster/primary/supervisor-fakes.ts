@@ -74,6 +74,8 @@ export class FakeWorker implements WorkerHandle {
 
   /** Connections handed over by a rescue: [label, fd]. */
   readonly connections: [string, number][] = [];
+  /** What the test says is still on its way to the worker. */
+  connectionsInFlight = 0;
 
   sendConnection(label: string, fd: number): void {
     this.connections.push([label, fd]);

@@ -41,6 +41,12 @@ export interface WorkerHandle {
    * queue), to serve as if accepted on the listener `label`. The primary's fd is closed.
    */
   sendConnection(label: string, fd: number): void;
+  /**
+   * Handed-over connections not yet written to the worker's channel: Node's IPC sends the
+   * next handle only once the worker has acknowledged the last, so a worker that is busy
+   * leaves them waiting here.
+   */
+  readonly connectionsInFlight: number;
   /** The worker's metrics (prom-client JSON), or undefined if it does not answer in time. */
   metrics(timeoutMs: number): Promise<unknown[] | undefined>;
 }

@@ -53,6 +53,7 @@ export class WorkerProcess implements WorkerHandle {
   onMessage: ((w: WorkerHandle, m: WorkerMessage) => void) | undefined;
   readonly #metricsWaiters = new Map<number, (metrics: unknown[]) => void>();
   #metricsSeq = 0;
+  #connectionsInFlight = 0;
 
   constructor(options: SpawnRequest, log: LogSink) {
     this.slot = options.slot;
@@ -167,6 +168,10 @@ export class WorkerProcess implements WorkerHandle {
     if (this.child.connected) this.child.send(message, () => undefined);
   }
 
+  get connectionsInFlight(): number {
+    return this.#connectionsInFlight;
+  }
+
   sendConnection(label: string, fd: number): void {
     // `readable: false`: the primary must not read a byte of the request (net.Socket would
     // start reading at once); the worker's own socket for the handle reads it all.
@@ -177,7 +182,9 @@ export class WorkerProcess implements WorkerHandle {
     }
     const message: PrimaryMessage = { volley: 'connection', label };
     // Node's IPC passes the handle (SCM_RIGHTS) and closes the primary's copy once sent.
+    this.#connectionsInFlight++;
     this.child.send(message, socket, {}, (err) => {
+      this.#connectionsInFlight--;
       if (err) socket.destroy();
     });
   }

@@ -139,6 +139,22 @@ test('rescue: only workers with an empty queue take rescued connections, 8 each 
   assert.equal(supervisor.status().steering!.slots[1]!.rescued, 20);
 });
 
+test('rescue: a worker with handed-over connections still on their way is not a target', async (t) => {
+  const { supervisor, spawner, monitor, queues } = harness('rescue');
+  t.after(() => supervisor.forceStop());
+  await supervisor.start();
+  const [w2] = spawner.ofSlot(2);
+  const [w3] = spawner.ofSlot(3);
+  w2!.connectionsInFlight = 1;
+  queues.set(101, [7, 8]);
+  monitor.report(1, 'stranded');
+  assert.deepEqual(w2!.connections, []);
+  assert.deepEqual(
+    w3!.connections.map(([, fd]) => fd),
+    [7, 8],
+  );
+});
+
 test('queue mode never takes connections off a queue', async (t) => {
   const { supervisor, spawner, monitor, queues } = harness('queue');
   t.after(() => supervisor.forceStop());

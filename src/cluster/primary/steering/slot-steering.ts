@@ -121,7 +121,8 @@ export class SlotSteering {
 
   /**
    * Moves what waits in `from`'s queues to the ready workers of `to` whose own queues are
-   * empty, RESCUE_PER_TARGET each at most, in turn; returns how many.
+   * empty and that have taken every connection handed to them before (none still on its way:
+   * one that has not is busy), RESCUE_PER_TARGET each at most, in turn; returns how many.
    */
   #rescue(from: number, to: readonly number[]): number {
     const sockets = this.#sockets;
@@ -138,7 +139,7 @@ export class SlotSteering {
     const targets = to
       .filter(hasRoom)
       .map((slot) => this.#deps.workerOf(slot))
-      .filter((w): w is WorkerHandle => w?.state === 'ready');
+      .filter((w): w is WorkerHandle => w?.state === 'ready' && w.connectionsInFlight === 0);
     let budget = targets.length * RESCUE_PER_TARGET;
     let moved = 0;
     for (const { fd, label } of sockets.tcpFdsFor(from)) {
