@@ -20,7 +20,7 @@ export interface StallTiming {
   strandUs: number;
 }
 
-export const DEFAULT_STALL_TIMING: StallTiming = { lookUs: 1000, idleLookUs: 4000, stallUs: 2000, strandUs: 3000 };
+export const DEFAULT_STALL_TIMING: StallTiming = { lookUs: 1000, idleLookUs: 4000, stallUs: 5000, strandUs: 6000 };
 
 const SIGNALS: StallSignal[] = ['recovered', 'stalled', 'stranded'];
 
