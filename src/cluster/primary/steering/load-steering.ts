@@ -13,9 +13,16 @@
  * as without steering), while one whose loop has not come round for far longer (blocked in a
  * long callback) stays out: a worker busy with a burst must not bring back the one stuck.
  *
- * Hysteresis: a slot leaves at the first stall report (the monitor already waited `stallUs`
- * with connections queued), and comes back no sooner than `holdMs` after it left, so a worker
- * that recovers from a long callback first works through its own queue.
+ * Room: a stalled slot is steered away from only while another slot that is not stalled has
+ * room (`hasRoom`: its accept queue is empty, so its worker keeps up). When every other worker
+ * has a backlog too, the machine is saturated: moving new connections from one full queue to
+ * another gains nothing and costs a re-attached program per stall (measured in bench/skew.ts
+ * at churn c32: steering on every stall cost 4% of req/s and raised p50 by 40%). The stall
+ * stays on record, and each stranded report (every `strandUs`) looks for room again.
+ *
+ * Hysteresis: a slot leaves at the first stall report that finds room (the monitor already
+ * waited `stallUs` with connections queued), and comes back no sooner than `holdMs` after it
+ * left, so a worker that recovers from a long callback first works through its own queue.
  *
  * Pure logic: no addon, clock and timers injected, so load-steering.test.ts drives it with
  * fake signals.
@@ -58,6 +65,8 @@ export interface LoadSteeringDeps {
    * (in turn); returns how many it moved.
    */
   rescue(from: number, to: readonly number[]): number;
+  /** Whether a slot's worker keeps up now (its accept queue is empty); default: always. */
+  hasRoom?: (slot: number) => boolean;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (timer: unknown) => void;
@@ -65,6 +74,8 @@ export interface LoadSteeringDeps {
 
 interface SlotState {
   stalled: boolean;
+  /** Steered away from for its current stall (a report found room elsewhere). */
+  avoided: boolean;
   /** When its loop last came round before the current stall (for the all-stalled fallback). */
   stalledAt: number;
   /** Reported stranded during its current stall: its queue still waits for a rescue target. */
@@ -96,6 +107,7 @@ export class LoadSteering {
       now: () => performance.now(),
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (t) => clearTimeout(t as NodeJS.Timeout),
+      hasRoom: () => true,
       ...deps,
     };
   }
@@ -110,6 +122,7 @@ export class LoadSteering {
       // Retired, stopped or restarting: the supervisor steers it away itself; forget its stall.
       this.#include(s);
       s.stalled = false;
+      s.avoided = false;
       s.stranded = false;
       this.#deps.clearTimer(s.holdTimer);
       s.holdTimer = undefined;
@@ -124,6 +137,7 @@ export class LoadSteering {
     if (what === 'recovered') {
       if (!s.stalled) return;
       s.stalled = false;
+      s.avoided = false;
       s.stranded = false;
       this.#scheduleInclusion(s);
       // A rescue that found no target while every other slot was stalled can go ahead now.
@@ -132,14 +146,20 @@ export class LoadSteering {
       }
       return;
     }
+    let changed = false;
     if (!s.stalled) {
       s.stalled = true;
       s.stalledAt = this.#deps.now() - sinceTurnMs;
       this.events.stalls++;
       this.#deps.clearTimer(s.holdTimer);
       s.holdTimer = undefined;
-      this.#apply();
+      changed = true;
     }
+    if (!s.avoided && this.#roomElsewhere(slot)) {
+      s.avoided = true;
+      changed = true;
+    }
+    if (changed) this.#apply();
     if (what === 'stranded') {
       s.stranded = true;
       if (this.mode === 'rescue') this.#rescue(slot, s);
@@ -183,6 +203,7 @@ export class LoadSteering {
     if (!s) {
       s = {
         stalled: false,
+        avoided: false,
         stalledAt: 0,
         stranded: false,
         excludedSince: undefined,
@@ -212,19 +233,37 @@ export class LoadSteering {
     s.holdTimer = timer;
   }
 
-  /** Active slots minus those stalled or held out; when that leaves none, see the class comment. */
+  /** Whether an active slot other than `slot` is not stalled and has room. */
+  #roomElsewhere(slot: number): boolean {
+    for (const id of this.#active) {
+      if (id === slot || this.#slots.get(id)?.stalled) continue;
+      if (this.#deps.hasRoom(id)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Active slots minus those avoided (stalled, with room elsewhere when reported) or held out.
+   * With no slot that is neither stalled nor held, a held one (recovered) comes first, then the
+   * class comment's fallback over the stalled ones.
+   */
   #effective(): Set<number> {
-    const out = new Set<number>();
+    const fresh = new Set<number>();
+    const kept = new Set<number>();
     const held = new Set<number>();
     const stalled: [id: number, at: number][] = [];
     for (const id of this.#active) {
       const s = this.#slots.get(id);
-      if (!s || (!s.stalled && s.holdTimer === undefined)) out.add(id);
+      if (!s || (!s.stalled && s.holdTimer === undefined)) fresh.add(id);
       else if (!s.stalled) held.add(id);
-      else stalled.push([id, s.stalledAt]);
+      else {
+        stalled.push([id, s.stalledAt]);
+        if (!s.avoided) kept.add(id);
+      }
     }
-    if (out.size > 0) return out;
+    if (fresh.size > 0) return new Set([...fresh, ...kept]);
     if (held.size > 0) return held;
+    if (stalled.length === 0) return fresh;
     const newest = Math.max(...stalled.map(([, at]) => at));
     return new Set(stalled.filter(([, at]) => at >= newest - this.peerWindowMs).map(([id]) => id));
   }

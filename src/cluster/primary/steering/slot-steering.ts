@@ -80,7 +80,11 @@ export class SlotSteering {
     this.#decisions = monitor
       ? new LoadSteering(
           mode,
-          { steer: (slots) => sockets.steer(slots), rescue: (from, to) => this.#rescue(from, to) },
+          {
+            steer: (slots) => sockets.steer(slots),
+            rescue: (from, to) => this.#rescue(from, to),
+            hasRoom: (slot) => this.#hasRoom(slot),
+          },
           deps.holdMs,
         )
       : undefined;
@@ -119,6 +123,18 @@ export class SlotSteering {
     this.#monitor?.stop();
   }
 
+  /** Whether every accept queue of the slot is empty now: its worker keeps up. */
+  #hasRoom(slot: number): boolean {
+    const sockets = this.#sockets;
+    if (!canWatch(sockets)) return false;
+    const queueLength = this.#deps.queueLength ?? ((fd) => native().acceptQueueLength(fd));
+    try {
+      return sockets.tcpFdsFor(slot).every(({ fd }) => queueLength(fd) === 0);
+    } catch {
+      return false; // its socket is closing (a retire): no room
+    }
+  }
+
   /**
    * Moves what waits in `from`'s queues to the ready workers of `to` whose own queues are
    * empty and that have taken every connection handed to them before (none still on its way:
@@ -128,16 +144,8 @@ export class SlotSteering {
     const sockets = this.#sockets;
     if (!canWatch(sockets)) return 0;
     const accept = this.#deps.acceptQueued ?? ((fd, max) => native().acceptQueued(fd, max));
-    const queueLength = this.#deps.queueLength ?? ((fd) => native().acceptQueueLength(fd));
-    const hasRoom = (slot: number) => {
-      try {
-        return sockets.tcpFdsFor(slot).every(({ fd }) => queueLength(fd) === 0);
-      } catch {
-        return false; // its socket is closing (a retire): not a target
-      }
-    };
     const targets = to
-      .filter(hasRoom)
+      .filter((slot) => this.#hasRoom(slot))
       .map((slot) => this.#deps.workerOf(slot))
       .filter((w): w is WorkerHandle => w?.state === 'ready' && w.connectionsInFlight === 0);
     let budget = targets.length * RESCUE_PER_TARGET;
