@@ -122,6 +122,46 @@ test('a worker that blocks with connections queued is reported stalled, then str
   assert.ok(queued.every((q) => /served by/.test(q.received())));
 });
 
+test('a recovery is seen at the worker\'s next loop turn (it wakes the monitor), not at the next look', {
+  skip: !LINUX,
+}, async (t) => {
+  // Looks are at least 1.5 s apart and a stranded report is 10 s away: only the worker's
+  // wake-up can make the recovery known within milliseconds of the block's end (a monitor that
+  // polled for it would see it up to 1.5 s late).
+  const { cellsFd, monitor, changes } = startMonitor(t, {
+    lookUs: 1_500_000,
+    idleLookUs: 1_500_000,
+    stallUs: 20_000,
+    strandUs: 10_000_000,
+  });
+  const { fd, port } = listener(t);
+  const worker = forkFixture(t, 'stall-worker.mjs', ['ignore', 'inherit', 'inherit', 'ipc', fd, cellsFd], {
+    VOLLEY_TEST_CELL: '2',
+  });
+  await ready(worker, 'stall-worker.mjs');
+  native().watchStalls(monitor, [{ slot: 2, fds: [fd] }]);
+  const BLOCK_MS = 4000;
+  await block(worker, BLOCK_MS);
+  const blockedAt = performance.now();
+  const waiting = request(t, port);
+  // The connection is first seen at a look and the stall at the next (both within the block).
+  await waitFor(() => changes.some((c) => c.state === 'stalled'), 5000, 'a stalled report');
+  await waitFor(() => changes.some((c) => c.state === 'recovered'), 5000, 'a recovered report');
+  const recovered = changes.find((c) => c.state === 'recovered')!;
+  const blockEnd = blockedAt + BLOCK_MS;
+  assert.ok(
+    recovered.at - blockEnd < 100,
+    `recovery reported ${(recovered.at - blockEnd).toFixed(1)} ms after the block ended (${JSON.stringify(changes)})`,
+  );
+  assert.ok(recovered.at - blockedAt >= BLOCK_MS - 50, 'not before the block ended');
+  assert.deepEqual(
+    changes.map((c) => c.state),
+    ['stalled', 'recovered'],
+  );
+  await waitFor(() => waiting.closed(), 5000, 'the waiting request answered');
+  assert.match(waiting.received(), /served by/);
+});
+
 test('acceptQueued takes waiting connections off the queue with their request unread', { skip: !LINUX }, async (t) => {
   const { fd, port } = listener(t);
   // Nobody accepts on this socket: connections wait in its queue.
