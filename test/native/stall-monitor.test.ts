@@ -122,7 +122,7 @@ test('a worker that blocks with connections queued is reported stalled, then str
   assert.ok(queued.every((q) => /served by/.test(q.received())));
 });
 
-test('a recovery is seen at the worker\'s next loop turn (it wakes the monitor), not at the next look', {
+test("a recovery is seen at the worker's next loop turn (it wakes the monitor), not at the next look", {
   skip: !LINUX,
 }, async (t) => {
   // Looks are at least 1.5 s apart and a stranded report is 10 s away: only the worker's
