@@ -62,9 +62,9 @@ export interface LoadSteeringDeps {
   steer(slots: ReadonlySet<number>): void;
   /**
    * Takes the connections waiting in `from`'s queue and hands them to workers of `to`
-   * (in turn); returns how many it moved.
+   * (in turn); returns how many it moved. `stalledMs`: how long `from`'s loop has not come round.
    */
-  rescue(from: number, to: readonly number[]): number;
+  rescue(from: number, to: readonly number[], stalledMs: number): number;
   /** Whether a slot's worker keeps up now (its accept queue is empty); default: always. */
   hasRoom?: (slot: number) => boolean;
   now?: () => number;
@@ -297,7 +297,7 @@ export class LoadSteering {
   #rescue(slot: number, s: SlotState): void {
     const to = [...this.#effective()].filter((id) => id !== slot && !this.#slots.get(id)?.stalled);
     if (to.length === 0) return;
-    const moved = this.#deps.rescue(slot, to);
+    const moved = this.#deps.rescue(slot, to, this.#deps.now() - s.stalledAt);
     if (moved > 0) {
       s.rescued += moved;
       this.events.rescues++;

@@ -93,7 +93,8 @@ test('rescue: connections stranded in a stalled worker queue go to the ready wor
   t.after(() => supervisor.forceStop());
   await supervisor.start();
   queues.set(101, [7, 8, 9, 10, 11]);
-  monitor.report(1, 'stalled');
+  // Its loop last came round 100 ms ago: a long stall, emptied quickly.
+  monitor.report(1, 'stalled', 100);
   monitor.report(3, 'stalled');
   monitor.report(1, 'stranded');
   const [w2] = spawner.ofSlot(2);
@@ -123,7 +124,7 @@ test('rescue: only workers with an empty queue take rescued connections, 8 each 
     Array.from({ length: 20 }, (_, i) => 200 + i),
   );
   queues.set(103, [999]); // slot 3 has connections of its own waiting: no room
-  monitor.report(1, 'stalled');
+  monitor.report(1, 'stalled', 100);
   monitor.report(1, 'stranded');
   const [w2] = spawner.ofSlot(2);
   const [w3] = spawner.ofSlot(3);
@@ -137,6 +138,26 @@ test('rescue: only workers with an empty queue take rescued connections, 8 each 
   assert.equal(queues.get(101)!.length, 0);
   assert.equal(w2!.connections.length + w3!.connections.length, 20);
   assert.equal(supervisor.status().steering!.slots[1]!.rescued, 20);
+});
+
+test('rescue: a short stall (a slow callback) hands over 2 connections a report to each target, a long one 8', async (t) => {
+  const { supervisor, spawner, monitor, queues } = harness('rescue');
+  t.after(() => supervisor.forceStop());
+  await supervisor.start();
+  queues.set(
+    101,
+    Array.from({ length: 30 }, (_, i) => 300 + i),
+  );
+  const [w2] = spawner.ofSlot(2);
+  const [w3] = spawner.ofSlot(3);
+  monitor.report(1, 'stalled', 6);
+  monitor.report(1, 'stranded', 6);
+  assert.equal(w2!.connections.length + w3!.connections.length, 4, '2 to each of the two targets');
+  // The same stall 100 ms on: it is a long one now.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  monitor.report(1, 'stranded');
+  assert.equal(w2!.connections.length + w3!.connections.length, 4 + 16, '8 to each');
+  assert.equal(queues.get(101)!.length, 10);
 });
 
 test('rescue: a worker with handed-over connections still on their way is not a target', async (t) => {

@@ -15,11 +15,19 @@ import { DEFAULT_STALL_TIMING, PROGRESS_CELLS, StallMonitor, type StallTiming } 
  * The most connections one rescue hands to one worker. A rescue goes only to workers with an
  * empty accept queue (room to take more), and a few at a time: under load where every worker
  * is busy, moving connections costs the primary and the target CPU and puts them behind the
- * target's next long callback, where nobody can move them again (measured in bench/skew.ts at
- * churn c32: unbounded rescues cost 10% of req/s and doubled the max latency). Connections
- * left behind wait for the monitor's next stranded report (every strandUs).
+ * target's next long callback, where nobody can move them again. Connections left behind wait
+ * for the monitor's next stranded report (every strandUs).
+ *
+ * A short stall (a slow callback, a GC pause: under SHORT_STALL_MS) ends soon by itself, so its
+ * queue is handed over sparingly; a long one (a worker truly stuck) is emptied quickly.
+ * Measured in bench/skew.ts (20 ms blocks) at churn c32, where rescues compete with the
+ * workers for the CPU: 8 a time cost 4-6% of req/s against `--steering off`, 2 a time none;
+ * with a worker blocked 2 s and 50 fresh connections at once, 2 a time left the slowest
+ * waiting up to 186 ms, 8 a time 126 ms.
  */
-const RESCUE_PER_TARGET = 8;
+const RESCUE_SHORT_STALL = 2;
+const RESCUE_LONG_STALL = 8;
+const SHORT_STALL_MS = 25;
 
 export interface WatchedSockets extends ListenSockets {
   /** The slot's TCP sockets (SO_REUSEPORT groups), the ones a stall monitor can watch. */
@@ -82,7 +90,8 @@ export class SlotSteering {
           mode,
           {
             steer: (slots) => sockets.steer(slots),
-            rescue: (from, to) => this.#rescue(from, to),
+            rescue: (from, to, stalledMs) =>
+              this.#rescue(from, to, stalledMs < SHORT_STALL_MS ? RESCUE_SHORT_STALL : RESCUE_LONG_STALL),
             hasRoom: (slot) => this.#hasRoom(slot),
           },
           deps.holdMs,
@@ -138,9 +147,9 @@ export class SlotSteering {
   /**
    * Moves what waits in `from`'s queues to the ready workers of `to` whose own queues are
    * empty and that have taken every connection handed to them before (none still on its way:
-   * one that has not is busy), RESCUE_PER_TARGET each at most, in turn; returns how many.
+   * one that has not is busy), `perTarget` each at most, in turn; returns how many.
    */
-  #rescue(from: number, to: readonly number[]): number {
+  #rescue(from: number, to: readonly number[], perTarget: number): number {
     const sockets = this.#sockets;
     if (!canWatch(sockets)) return 0;
     const accept = this.#deps.acceptQueued ?? ((fd, max) => native().acceptQueued(fd, max));
@@ -148,7 +157,7 @@ export class SlotSteering {
       .filter((slot) => this.#hasRoom(slot))
       .map((slot) => this.#deps.workerOf(slot))
       .filter((w): w is WorkerHandle => w?.state === 'ready' && w.connectionsInFlight === 0);
-    let budget = targets.length * RESCUE_PER_TARGET;
+    let budget = targets.length * perTarget;
     let moved = 0;
     for (const { fd, label } of sockets.tcpFdsFor(from)) {
       if (budget === 0) break;
