@@ -55,6 +55,29 @@ export const SERVERS: ServerDef[] = [
     ],
   },
   {
+    // The same with load-aware steering off (issue 19): what the stall monitor costs on a hello
+    // app, whose workers never stall.
+    name: `Volley serve --workers ${WORKERS} --steering off`,
+    lagging: true,
+    hasAdmin: true,
+    ready: /all \d+ worker\(s\) ready/,
+    command: (port, admin) => [
+      'bin/volley.js',
+      'serve',
+      'bench/servers/volley-app.mjs',
+      '--workers',
+      String(WORKERS),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin',
+      `127.0.0.1:${admin}`,
+      '--shutdown-timeout',
+      '2000',
+      '--steering',
+      'off',
+    ],
+  },
+  {
     // Without --admin the workers keep no Prometheus metrics (no per-request observer); the
     // worker pids come from /proc and there are no per-worker request counts.
     name: `Volley serve --workers ${WORKERS}, no --admin`,

@@ -206,6 +206,10 @@ typedef struct {
   uint64_t stranded_at;
   /* When a look first saw connections queued (0: the queue was empty at the last look). */
   uint64_t queued_since;
+  /* Connections in its queues at this look. */
+  int queued;
+  /* The current stall was reported (it became actionable: another slot had room). */
+  int reported;
 } watched_t;
 
 typedef struct {
@@ -261,14 +265,19 @@ static void emit(monitor_t *m, int32_t slot, int stalled, int queued, uint64_t s
  * recover, and to report stranded connections), when its waiting connections would have waited
  * stallUs if its loop does not come round meanwhile, else not before idleLookUs.
  */
+/* Whether a slot other than `w` is not stalled and has an empty queue at this look: room. */
+static int room_elsewhere(const monitor_t *m, const watched_t *w) {
+  for (int i = 0; i < m->count; i++) {
+    const watched_t *v = &m->watched[i];
+    if (v != w && v->stalled_at == 0 && v->queued == 0) return 1;
+  }
+  return 0;
+}
+
 static uint64_t look(monitor_t *m, watched_t *w, uint64_t now) {
   char *cell = m->cells + (size_t)((uint32_t)w->slot % m->cell_count) * CELL_BYTES;
   uint64_t ran = __atomic_load_n((const uint64_t *)cell, __ATOMIC_RELAXED);
-  int queued = 0;
-  for (int i = 0; i < w->nfds; i++) {
-    int n = queue_length(w->fds[i]);
-    if (n > 0) queued += n;
-  }
+  int queued = w->queued;
   /*
    * How long connections have waited with no loop turn: since the later of the last turn and
    * the first look that saw them. An idle worker's last turn may be long ago (it sleeps in
@@ -293,14 +302,26 @@ static uint64_t look(monitor_t *m, watched_t *w, uint64_t now) {
       }
       w->stalled_at = ran;
       w->stranded_at = 0;
-      emit(m, w->slot, 1, queued, since_turn);
+      w->reported = 0;
     }
   } else if (ran != w->stalled_at) {
     w->stalled_at = 0;
     __atomic_store_n(want_wake_of(cell), 0, __ATOMIC_RELAXED);
-    emit(m, w->slot, 0, queued, 0);
+    if (w->reported) emit(m, w->slot, 0, queued, 0);
+    w->reported = 0;
   }
-  if (w->stalled_at != 0 && age >= m->strand_ns && (w->stranded_at == 0 || now - w->stranded_at >= m->strand_ns)) {
+  /*
+   * A stall is reported once it is actionable: some other slot keeps up (not stalled, empty
+   * queue). When every worker has a backlog (saturation, or a batch of connections handled in
+   * one loop turn), nothing can be done about it, and reports would only cost the primary's
+   * loop a wake-up each (under hello churn most 5 ms stalls were of that kind). Looks while it
+   * lasts check again.
+   */
+  if (w->stalled_at != 0 && !w->reported && room_elsewhere(m, w)) {
+    w->reported = 1;
+    emit(m, w->slot, 1, queued, since_turn);
+  }
+  if (w->reported && age >= m->strand_ns && (w->stranded_at == 0 || now - w->stranded_at >= m->strand_ns)) {
     w->stranded_at = now;
     emit(m, w->slot, 2, queued, since_turn);
   }
@@ -348,6 +369,15 @@ static void *monitor_main(void *arg) {
     uint32_t seen = __atomic_load_n(m->wake, __ATOMIC_ACQUIRE);
     uint64_t now = monotonic_ns();
     uint64_t interval = (uint64_t)m->idle_look_ns;
+    /* Every queue first: a slot's stall is judged against the others' room. */
+    for (int i = 0; i < m->count; i++) {
+      watched_t *w = &m->watched[i];
+      w->queued = 0;
+      for (int j = 0; j < w->nfds; j++) {
+        int n = queue_length(w->fds[j]);
+        if (n > 0) w->queued += n;
+      }
+    }
     for (int i = 0; i < m->count; i++) {
       uint64_t wait = look(m, &m->watched[i], now);
       if (wait < interval) interval = wait;
@@ -522,6 +552,7 @@ napi_value watch_stalls(napi_env env, napi_callback_info info) {
       next[i].stalled_at = m->watched[k].stalled_at;
       next[i].stranded_at = m->watched[k].stranded_at;
       next[i].queued_since = m->watched[k].queued_since;
+      next[i].reported = m->watched[k].reported;
     }
   }
   memcpy(m->watched, next, sizeof next);

@@ -2,7 +2,8 @@
  * The screen of `volley top`, as a pure function of what it knows (no I/O, no ANSI codes):
  * a header, a sparkline of total requests/s, and one row per worker, fitted to the terminal.
  * The STEER column shows load-aware steering: `away` while new connections go to the other
- * workers, `stalled` while the worker is stalled but kept (every worker is), and `N↷`, the
+ * workers, `stalled` while the worker is stalled but kept (no other worker had room: they all
+ * had connections waiting, or were stalled too), and `N↷`, the
  * connections rescued from its queue.
  */
 import type { SteeringSnapshot } from '../cluster/primary/steering/load-steering.js';
@@ -79,7 +80,7 @@ interface Column {
   cell: (row: WorkerRow, steering: SteeringSnapshot | undefined) => string;
 }
 
-/** A slot's load-aware steering state: `away` (new connections go elsewhere), `stalled` (kept: every slot is), or `-`. */
+/** A slot's load-aware steering state: `away` (new connections go elsewhere), `stalled` (kept: no other slot had room), or `-`. */
 function steerCell(row: WorkerRow, steering: SteeringSnapshot | undefined): string {
   const s = steering?.slots[row.id];
   if (!s) return '-';

@@ -81,7 +81,11 @@ test('a worker that blocks with connections queued is reported stalled, then str
     VOLLEY_TEST_CELL: '1',
   });
   await ready(worker, 'stall-worker.mjs');
-  native().watchStalls(monitor, [{ slot: 1, fds: [fd] }]);
+  // Slot 7 stands for another worker that keeps up (its queue is empty): room, so a stall is reported.
+  native().watchStalls(monitor, [
+    { slot: 1, fds: [fd] },
+    { slot: 7, fds: [listener(t).fd] },
+  ]);
 
   // Idle (its loop sleeps in epoll, the cell goes stale) and serving: neither is a stall.
   await sleep(100);
@@ -139,7 +143,10 @@ test("a recovery is seen at the worker's next loop turn (it wakes the monitor), 
     VOLLEY_TEST_CELL: '2',
   });
   await ready(worker, 'stall-worker.mjs');
-  native().watchStalls(monitor, [{ slot: 2, fds: [fd] }]);
+  native().watchStalls(monitor, [
+    { slot: 2, fds: [fd] },
+    { slot: 7, fds: [listener(t).fd] },
+  ]);
   const BLOCK_MS = 4000;
   await block(worker, BLOCK_MS);
   const blockedAt = performance.now();
@@ -160,6 +167,41 @@ test("a recovery is seen at the worker's next loop turn (it wakes the monitor), 
   );
   await waitFor(() => waiting.closed(), 5000, 'the waiting request answered');
   assert.match(waiting.received(), /served by/);
+});
+
+test('a stall is reported only once another slot has room: an empty queue and a loop that is not stalled', {
+  skip: !LINUX,
+}, async (t) => {
+  const { cellsFd, monitor, changes } = startMonitor(t, {
+    lookUs: 1000,
+    idleLookUs: 4000,
+    stallUs: 20_000,
+    strandUs: 40_000,
+  });
+  const { fd, port } = listener(t);
+  const other = listener(t);
+  const worker = forkFixture(t, 'stall-worker.mjs', ['ignore', 'inherit', 'inherit', 'ipc', fd, cellsFd], {
+    VOLLEY_TEST_CELL: '1',
+  });
+  await ready(worker, 'stall-worker.mjs');
+  // Slot 2 has a backlog of its own (nobody accepts on its socket): no room anywhere.
+  request(t, other.port);
+  await waitFor(() => native().acceptQueueLength(other.fd) === 1, 5000, 'a connection queued on slot 2');
+  native().watchStalls(monitor, [
+    { slot: 1, fds: [fd] },
+    { slot: 2, fds: [other.fd] },
+  ]);
+  await block(worker, 1500);
+  const waiting = request(t, port);
+  await sleep(300);
+  assert.equal(changes.length, 0, `a stall nothing can be done about is not reported: ${JSON.stringify(changes)}`);
+  // Slot 2's backlog is gone: now the stall is reported, with how long the loop has not come round.
+  for (const conn of native().acceptQueued(other.fd, 10)) native().closeFd(conn);
+  await waitFor(() => changes.some((c) => c.state === 'stalled'), 2000, 'the stall reported once there is room');
+  assert.equal(changes[0]!.slot, 1);
+  assert.ok(changes[0]!.sinceTurnMs >= 250, `its loop last came round ${changes[0]!.sinceTurnMs} ms before`);
+  await waitFor(() => changes.some((c) => c.state === 'recovered'), 5000, 'a recovered report');
+  await waitFor(() => waiting.closed(), 5000, 'the waiting request answered');
 });
 
 test('acceptQueued takes waiting connections off the queue with their request unread', { skip: !LINUX }, async (t) => {
