@@ -34,25 +34,30 @@ interface ServerDef {
   single?: boolean;
 }
 
+/** `volley serve` of the hello app on `port`, with the admin endpoint on `admin` unless undefined. */
+function volleyServe(port: number, admin: number | undefined, extra: string[] = []): string[] {
+  return [
+    'bin/volley.js',
+    'serve',
+    'bench/servers/volley-app.mjs',
+    '--workers',
+    String(WORKERS),
+    '--listen',
+    `127.0.0.1:${port}`,
+    ...(admin === undefined ? [] : ['--admin', `127.0.0.1:${admin}`]),
+    '--shutdown-timeout',
+    '2000',
+    ...extra,
+  ];
+}
+
 export const SERVERS: ServerDef[] = [
   {
     name: `Volley serve --workers ${WORKERS}`,
     lagging: true,
     hasAdmin: true,
     ready: /all \d+ worker\(s\) ready/,
-    command: (port, admin) => [
-      'bin/volley.js',
-      'serve',
-      'bench/servers/volley-app.mjs',
-      '--workers',
-      String(WORKERS),
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--admin',
-      `127.0.0.1:${admin}`,
-      '--shutdown-timeout',
-      '2000',
-    ],
+    command: (port, admin) => volleyServe(port, admin),
   },
   {
     // The same with load-aware steering off (issue 19): what the stall monitor costs on a hello
@@ -61,21 +66,7 @@ export const SERVERS: ServerDef[] = [
     lagging: true,
     hasAdmin: true,
     ready: /all \d+ worker\(s\) ready/,
-    command: (port, admin) => [
-      'bin/volley.js',
-      'serve',
-      'bench/servers/volley-app.mjs',
-      '--workers',
-      String(WORKERS),
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--admin',
-      `127.0.0.1:${admin}`,
-      '--shutdown-timeout',
-      '2000',
-      '--steering',
-      'off',
-    ],
+    command: (port, admin) => volleyServe(port, admin, ['--steering', 'off']),
   },
   {
     // Without --admin the workers keep no Prometheus metrics (no per-request observer); the
@@ -84,17 +75,7 @@ export const SERVERS: ServerDef[] = [
     lagging: false,
     hasAdmin: false,
     ready: /all \d+ worker\(s\) ready/,
-    command: (port) => [
-      'bin/volley.js',
-      'serve',
-      'bench/servers/volley-app.mjs',
-      '--workers',
-      String(WORKERS),
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--shutdown-timeout',
-      '2000',
-    ],
+    command: (port) => volleyServe(port, undefined),
   },
   {
     name: `node:cluster ${WORKERS} workers`,

@@ -104,6 +104,14 @@ static int int_arg(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
+/* Reads a call's two number arguments (fd, then a count or an index). */
+static int two_int_args(napi_env env, napi_callback_info info, int32_t *a, int32_t *b) {
+  size_t argc = 2;
+  napi_value argv[2];
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 2 && int_arg(env, argv[0], a) &&
+         int_arg(env, argv[1], b);
+}
+
 static napi_value make_int(napi_env env, int64_t n) {
   napi_value v;
   napi_create_int64(env, n, &v);
@@ -164,11 +172,8 @@ static void on_check(uv_check_t *handle) {
 
 /* attachProgressCell(fd, index): maps the cells and writes cell `index` once per loop iteration. */
 napi_value attach_progress_cell(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
   int32_t fd, index;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !int_arg(env, argv[0], &fd) ||
-      !int_arg(env, argv[1], &index) || fd < 0 || index < 0)
+  if (!two_int_args(env, info, &fd, &index) || fd < 0 || index < 0)
     return type_error(env, "attachProgressCell(fd: number, index: number)");
   off_t size = lseek(fd, 0, SEEK_END);
   if (size < 0) return throw_sys(env, errno, "lseek", NULL);
@@ -590,11 +595,8 @@ napi_value accept_queue_length(napi_env env, napi_callback_info info) {
  * ever blocking (poll with no timeout first: the socket's O_NONBLOCK is the workers' to set).
  */
 napi_value accept_queued(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
   int32_t fd, max;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !int_arg(env, argv[0], &fd) ||
-      !int_arg(env, argv[1], &max) || fd < 0 || max < 0)
+  if (!two_int_args(env, info, &fd, &max) || fd < 0 || max < 0)
     return type_error(env, "acceptQueued(fd: number, max: number)");
   napi_value out;
   napi_create_array(env, &out);
