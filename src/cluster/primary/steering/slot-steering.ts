@@ -21,8 +21,8 @@ import { DEFAULT_STALL_TIMING, PROGRESS_CELLS, StallMonitor, type StallTiming } 
  * A short stall (a slow callback, a GC pause: under SHORT_STALL_MS) ends soon by itself, so its
  * queue is handed over sparingly; a long one (a worker truly stuck) is emptied quickly.
  * Measured in bench/skew.ts (20 ms blocks) at churn c32, where rescues compete with the
- * workers for the CPU: 8 a time cost 4-6% of req/s against `--steering off`, 2 a time none;
- * with a worker blocked 2 s and 50 fresh connections at once, 2 a time left the slowest
+ * workers for the CPU: 8 a time cost 4-6% of req/s against `--steering off`, 2 a time about
+ * 3%; with a worker blocked 2 s and 50 fresh connections at once, 2 a time left the slowest
  * waiting up to 186 ms, 8 a time 126 ms.
  */
 const RESCUE_SHORT_STALL = 2;
