@@ -55,6 +55,16 @@ function request(t: TestContext, port: number): { received: () => string; closed
   return { received: () => data, closed: () => closed };
 }
 
+/** A stall-worker.mjs child serving a fresh listener and writing progress cell `cell`; ready. */
+async function stallWorker(t: TestContext, cellsFd: number, cell: number) {
+  const { fd, port } = listener(t);
+  const worker = forkFixture(t, 'stall-worker.mjs', ['ignore', 'inherit', 'inherit', 'ipc', fd, cellsFd], {
+    VOLLEY_TEST_CELL: String(cell),
+  });
+  await ready(worker, 'stall-worker.mjs');
+  return { worker, fd, port };
+}
+
 /** Asks the worker to block its loop for `ms`; resolves once it is about to. */
 function block(worker: ChildProcess, ms: number): Promise<void> {
   return within(
@@ -76,11 +86,7 @@ test('a worker that blocks with connections queued is reported stalled, then str
   skip: !LINUX,
 }, async (t) => {
   const { cellsFd, monitor, changes } = startMonitor(t);
-  const { fd, port } = listener(t);
-  const worker = forkFixture(t, 'stall-worker.mjs', ['ignore', 'inherit', 'inherit', 'ipc', fd, cellsFd], {
-    VOLLEY_TEST_CELL: '1',
-  });
-  await ready(worker, 'stall-worker.mjs');
+  const { worker, fd, port } = await stallWorker(t, cellsFd, 1);
   // Slot 7 stands for another worker that keeps up (its queue is empty): room, so a stall is reported.
   native().watchStalls(monitor, [
     { slot: 1, fds: [fd] },
@@ -138,11 +144,7 @@ test("a recovery is seen at the worker's next loop turn (it wakes the monitor), 
     stallUs: 20_000,
     strandUs: 10_000_000,
   });
-  const { fd, port } = listener(t);
-  const worker = forkFixture(t, 'stall-worker.mjs', ['ignore', 'inherit', 'inherit', 'ipc', fd, cellsFd], {
-    VOLLEY_TEST_CELL: '2',
-  });
-  await ready(worker, 'stall-worker.mjs');
+  const { worker, fd, port } = await stallWorker(t, cellsFd, 2);
   native().watchStalls(monitor, [
     { slot: 2, fds: [fd] },
     { slot: 7, fds: [listener(t).fd] },
@@ -178,12 +180,8 @@ test('a stall is reported only once another slot has room: an empty queue and a 
     stallUs: 20_000,
     strandUs: 40_000,
   });
-  const { fd, port } = listener(t);
+  const { worker, fd, port } = await stallWorker(t, cellsFd, 1);
   const other = listener(t);
-  const worker = forkFixture(t, 'stall-worker.mjs', ['ignore', 'inherit', 'inherit', 'ipc', fd, cellsFd], {
-    VOLLEY_TEST_CELL: '1',
-  });
-  await ready(worker, 'stall-worker.mjs');
   // Slot 2 has a backlog of its own (nobody accepts on its socket): no room anywhere.
   request(t, other.port);
   await waitFor(() => native().acceptQueueLength(other.fd) === 1, 5000, 'a connection queued on slot 2');

@@ -22,10 +22,10 @@ export interface StallTiming {
 
 /**
  * A 5 ms stall catches a 20 ms block early enough for a rescue to pay (bench/skew.ts, churn c4:
- * +9% to +36% req/s against `--steering off` per round, median +19%). A stall is timed from the first look that saw
- * connections waiting, so it is seen 5-13 ms after the first one arrived; each look costs the
- * primary a wake-up (about 50 µs of CPU on this project's virtual machines, strace'd: some 200
- * looks a second under hello churn, 1.2% of a core).
+ * +9% to +36% req/s against `--steering off` per round, median +19%). A stall is timed from the
+ * first look that saw connections waiting, so it is seen 5-13 ms after the first one arrived;
+ * each look costs the primary a wake-up (about 50 µs of CPU on this project's virtual machines,
+ * strace'd: some 200 looks a second under hello churn, 1.2% of a core).
  */
 export const DEFAULT_STALL_TIMING: StallTiming = { lookUs: 1000, idleLookUs: 8000, stallUs: 5000, strandUs: 6000 };
 
