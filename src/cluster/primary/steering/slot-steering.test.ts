@@ -115,7 +115,7 @@ test('rescue: connections stranded in a stalled worker queue go to the ready wor
   assert.equal(w3!.connections.length, 1, 'in turn over the two ready workers');
 });
 
-test('rescue: only workers with an empty queue take rescued connections, 8 each at most; the rest wait for the next report', async (t) => {
+test('rescue: only workers with at most 2 connections queued take rescued connections, 8 each at most; the rest wait for the next report', async (t) => {
   const { supervisor, spawner, monitor, queues } = harness('rescue');
   t.after(() => supervisor.forceStop());
   await supervisor.start();
@@ -123,7 +123,8 @@ test('rescue: only workers with an empty queue take rescued connections, 8 each 
     101,
     Array.from({ length: 20 }, (_, i) => 200 + i),
   );
-  queues.set(103, [999]); // slot 3 has connections of its own waiting: no room
+  queues.set(102, [997, 998]); // slot 2 has two of its own waiting: it keeps up, room
+  queues.set(103, [999, 1000, 1001]); // slot 3 has three: no room
   monitor.report(1, 'stalled', 100);
   monitor.report(1, 'stranded');
   const [w2] = spawner.ofSlot(2);
@@ -133,7 +134,7 @@ test('rescue: only workers with an empty queue take rescued connections, 8 each 
   assert.equal(queues.get(101)!.length, 12);
   monitor.report(1, 'stranded');
   assert.equal(w2!.connections.length, 16);
-  queues.set(103, []);
+  queues.set(103, [999, 1000]);
   monitor.report(1, 'stranded');
   assert.equal(queues.get(101)!.length, 0);
   assert.equal(w2!.connections.length + w3!.connections.length, 20);

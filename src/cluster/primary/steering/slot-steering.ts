@@ -29,6 +29,16 @@ const RESCUE_SHORT_STALL = 2;
 const RESCUE_LONG_STALL = 8;
 const SHORT_STALL_MS = 25;
 
+/**
+ * A worker whose accept queues hold at most this many connections keeps up: it is coming round
+ * and takes them within a loop turn. Measured in bench/skew.ts at churn c4: with "an empty
+ * queue" as the test, a third of the rescues that found no target found one or two connections
+ * in the only other worker's queue (it takes every new connection while the stalled one is
+ * steered away), and those left behind waited for the stall to end. The stall monitor's
+ * `room_elsewhere` (native/stall-monitor.c) uses the same figure.
+ */
+const ROOM_BACKLOG = 2;
+
 export interface WatchedSockets extends ListenSockets {
   /** The slot's TCP sockets (SO_REUSEPORT groups), the ones a stall monitor can watch. */
   tcpFdsFor(slot: number): { fd: number; label: string }[];
@@ -132,13 +142,15 @@ export class SlotSteering {
     this.#monitor?.stop();
   }
 
-  /** Whether every accept queue of the slot is empty now: its worker keeps up. */
+  /** Whether the slot's accept queues hold at most ROOM_BACKLOG connections now: its worker keeps up. */
   #hasRoom(slot: number): boolean {
     const sockets = this.#sockets;
     if (!canWatch(sockets)) return false;
     const queueLength = this.#deps.queueLength ?? ((fd) => native().acceptQueueLength(fd));
     try {
-      return sockets.tcpFdsFor(slot).every(({ fd }) => queueLength(fd) === 0);
+      let backlog = 0;
+      for (const { fd } of sockets.tcpFdsFor(slot)) backlog += queueLength(fd);
+      return backlog <= ROOM_BACKLOG;
     } catch {
       return false; // its socket is closing (a retire): no room
     }

@@ -16,14 +16,14 @@ export interface StallTiming {
   idleLookUs: number;
   /** A queue that waits this long with no loop turn of its worker is a stall. */
   stallUs: number;
-  /** A stall this old with connections still queued: they are stranded (rescue takes them). */
+  /** A stall this old with connections still queued: they are stranded (rescue takes them; reported again every 2 lookUs while they wait). */
   strandUs: number;
 }
 
 /**
  * A 5 ms stall catches a 20 ms block early enough for a rescue to pay (bench/skew.ts, churn c4:
- * +9% to +36% req/s against `--steering off` per round, median +19%). A stall is timed from the
- * first look that saw connections waiting, so it is seen 5-13 ms after the first one arrived;
+ * +9% to +36% req/s against `--steering off` per round, median +19%). A stall is timed from its
+ * loop's last turn once a second look saw connections wait (native/stall-monitor.c's look());
  * each look costs the primary a wake-up (about 50 µs of CPU on this project's virtual machines,
  * strace'd: some 200 looks a second under hello churn, 1.2% of a core).
  */
