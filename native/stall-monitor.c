@@ -265,21 +265,19 @@ static void emit(monitor_t *m, int32_t slot, int stalled, int queued, uint64_t s
   if (napi_call_threadsafe_function(m->on_change, c, napi_tsfn_nonblocking) != napi_ok) free(c);
 }
 
-/*
- * A worker keeps up while its queues hold at most this many connections: one that is coming
- * round takes them within a loop turn. The same figure as ROOM_BACKLOG in
- * src/cluster/primary/steering/slot-steering.ts (which picks rescue targets by it).
- */
-#define ROOM_BACKLOG 2
-
 /* A stranded slot is reported again this many lookUs after its last report while connections wait. */
 #define STRAND_AGAIN 2
 
-/* Whether a slot other than `w` is not stalled and keeps up at this look: room. */
+/*
+ * Whether a slot other than `w` is not stalled and has an empty queue at this look: room.
+ * Stricter than the primary's choice of rescue targets (slot-steering.ts's ROOM_BACKLOG: a
+ * queue of at most 2): it only holds back reports, and under hello churn a report whenever
+ * the other queue is short costs the primary's loop more wake-ups than it saves.
+ */
 static int room_elsewhere(const monitor_t *m, const watched_t *w) {
   for (int i = 0; i < m->count; i++) {
     const watched_t *v = &m->watched[i];
-    if (v != w && v->stalled_at == 0 && v->queued <= ROOM_BACKLOG) return 1;
+    if (v != w && v->stalled_at == 0 && v->queued == 0) return 1;
   }
   return 0;
 }
