@@ -10,6 +10,7 @@
 #include <node_api.h>
 
 #include "send-many.h"
+#include "napi-args.h"
 #include "socket-tools.h"
 #include "stall-monitor.h"
 
@@ -107,27 +108,6 @@ napi_value throw_sys(napi_env env, int err, const char *syscall, const char *add
   return NULL;
 }
 
-static napi_value throw_type(napi_env env, const char *msg) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
-  return NULL;
-}
-
-/*
- * Accepts only a JS number that is an integer within int32 range. napi_get_value_int32
- * alone turns NaN and Infinity into 0 and truncates 80.5 to 80 and 2**32 + 80 to 80, so
- * closeFd(NaN) would close stdin and { port: NaN } would bind a random port.
- */
-static int get_int_arg(napi_env env, napi_value v, int32_t *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) return 0;
-  /* NaN fails both comparisons; the range check makes the cast defined. */
-  if (!(d >= -2147483648.0 && d <= 2147483647.0) || (double)(int32_t)d != d) return 0;
-  *out = (int32_t)d;
-  return 1;
-}
-
 /* Reads an optional property; returns 1 if present and not undefined. */
 static int get_prop(napi_env env, napi_value obj, const char *name, napi_value *out) {
   bool has = false;
@@ -186,28 +166,28 @@ static napi_value open_listener(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   napi_valuetype t;
   if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_object)
-    return throw_type(env, "openListener expects an options object { host, port }");
+    return type_error(env, "openListener expects an options object { host, port }");
 
   napi_value v;
   /* Roomier than any numeric address, so that a bad one is quoted whole in the error. */
   char host[256] = {0};
   size_t host_len = 0;
   if (!get_prop(env, argv[0], "host", &v))
-    return throw_type(env, "openListener: host must be a numeric IPv4 or IPv6 address string");
+    return type_error(env, "openListener: host must be a numeric IPv4 or IPv6 address string");
   int got = get_string(env, v, host, sizeof host, &host_len);
-  if (got == 0) return throw_type(env, "openListener: host must be a numeric IPv4 or IPv6 address string");
+  if (got == 0) return type_error(env, "openListener: host must be a numeric IPv4 or IPv6 address string");
   /* Longer than any numeric address, or with a NUL inside: not one. */
   if (got < 0) return throw_sys(env, EINVAL, "inet_pton", "(host too long or with a NUL byte)");
   int32_t port = -1;
-  if (!get_prop(env, argv[0], "port", &v) || !get_int_arg(env, v, &port) || port < 0 || port > 65535)
-    return throw_type(env, "openListener: port must be an integer from 0 to 65535");
+  if (!get_prop(env, argv[0], "port", &v) || !int_arg(env, v, &port) || port < 0 || port > 65535)
+    return type_error(env, "openListener: port must be an integer from 0 to 65535");
   int32_t backlog = 511;
-  if (get_prop(env, argv[0], "backlog", &v) && (!get_int_arg(env, v, &backlog) || backlog < 1))
-    return throw_type(env, "openListener: backlog must be a positive integer");
+  if (get_prop(env, argv[0], "backlog", &v) && (!int_arg(env, v, &backlog) || backlog < 1))
+    return type_error(env, "openListener: backlog must be a positive integer");
   int reuse_port = get_bool_prop(env, argv[0], "reusePort", 1);
-  if (reuse_port < 0) return throw_type(env, "openListener: reusePort must be a boolean");
+  if (reuse_port < 0) return type_error(env, "openListener: reusePort must be a boolean");
   int ipv6_only = get_bool_prop(env, argv[0], "ipv6Only", 0);
-  if (ipv6_only < 0) return throw_type(env, "openListener: ipv6Only must be a boolean");
+  if (ipv6_only < 0) return type_error(env, "openListener: ipv6Only must be a boolean");
 
   char address[sizeof host + 16];
   struct sockaddr_storage ss;
@@ -288,7 +268,7 @@ static napi_value open_unix_listener(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   napi_valuetype t;
   if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_object)
-    return throw_type(env, "openUnixListener expects an options object { path }");
+    return type_error(env, "openUnixListener expects an options object { path }");
   napi_value v;
   struct sockaddr_un sun;
   memset(&sun, 0, sizeof sun);
@@ -297,17 +277,17 @@ static napi_value open_unix_listener(napi_env env, napi_callback_info info) {
   size_t path_len = 0;
   int got = get_prop(env, argv[0], "path", &v) ? get_string(env, v, path, sizeof path, &path_len) : 0;
   if (got == 0 || (got > 0 && path_len == 0))
-    return throw_type(env, "openUnixListener: path must be a non-empty string");
+    return type_error(env, "openUnixListener: path must be a non-empty string");
   if (got < 0) return throw_sys(env, ENAMETOOLONG, "bind", "(unix socket path too long or with a NUL byte)");
   /* sun_path needs room for the terminating NUL. */
   if (path_len >= sizeof sun.sun_path) return throw_sys(env, ENAMETOOLONG, "bind", path);
   memcpy(sun.sun_path, path, path_len);
   int32_t backlog = 511;
-  if (get_prop(env, argv[0], "backlog", &v) && (!get_int_arg(env, v, &backlog) || backlog < 1))
-    return throw_type(env, "openUnixListener: backlog must be a positive integer");
+  if (get_prop(env, argv[0], "backlog", &v) && (!int_arg(env, v, &backlog) || backlog < 1))
+    return type_error(env, "openUnixListener: backlog must be a positive integer");
   int32_t mode = -1;
-  if (get_prop(env, argv[0], "mode", &v) && (!get_int_arg(env, v, &mode) || mode < 0 || mode > 07777))
-    return throw_type(env, "openUnixListener: mode must be an integer from 0 to 0o7777");
+  if (get_prop(env, argv[0], "mode", &v) && (!int_arg(env, v, &mode) || mode < 0 || mode > 07777))
+    return type_error(env, "openUnixListener: mode must be an integer from 0 to 0o7777");
 
 #ifdef SOCK_CLOEXEC
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -338,14 +318,14 @@ static napi_value open_unix_listener(napi_env env, napi_callback_info info) {
 static int fd_arg(napi_env env, napi_callback_info info, napi_value *argv, size_t want, int32_t *fd) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return 0;
-  return get_int_arg(env, argv[0], fd) && *fd >= 0;
+  return int_arg(env, argv[0], fd) && *fd >= 0;
 }
 
 /* localPort(fd) -> the port the socket is bound to (for port 0). */
 static napi_value local_port(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t fd;
-  if (!fd_arg(env, info, argv, 1, &fd)) return throw_type(env, "localPort expects a file descriptor");
+  if (!fd_arg(env, info, argv, 1, &fd)) return type_error(env, "localPort expects a file descriptor");
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return throw_sys(env, errno, "getsockname", NULL);
@@ -358,7 +338,7 @@ static napi_value local_port(napi_env env, napi_callback_info info) {
 static napi_value close_fd(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t fd;
-  if (!fd_arg(env, info, argv, 1, &fd)) return throw_type(env, "closeFd expects a file descriptor");
+  if (!fd_arg(env, info, argv, 1, &fd)) return type_error(env, "closeFd expects a file descriptor");
   if (close(fd) != 0) return throw_sys(env, errno, "close", NULL);
   return NULL;
 }
@@ -379,8 +359,8 @@ static napi_value attach_program(napi_env env, int fd, struct sock_filter *code,
 static napi_value attach_cpu_steering(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int32_t fd, groups;
-  if (!fd_arg(env, info, argv, 2, &fd) || !get_int_arg(env, argv[1], &groups) || groups < 1)
-    return throw_type(env, "attachCpuSteering expects (fd, groups >= 1)");
+  if (!fd_arg(env, info, argv, 2, &fd) || !int_arg(env, argv[1], &groups) || groups < 1)
+    return type_error(env, "attachCpuSteering expects (fd, groups >= 1)");
 #ifdef __linux__
   struct sock_filter code[] = {
       {BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)(SKF_AD_OFF + SKF_AD_CPU)},
@@ -401,12 +381,12 @@ static napi_value attach_cpu_steering(napi_env env, napi_callback_info info) {
 static napi_value attach_slot_steering(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int32_t fd;
-  if (!fd_arg(env, info, argv, 2, &fd)) return throw_type(env, "attachSlotSteering expects (fd, indices[])");
+  if (!fd_arg(env, info, argv, 2, &fd)) return type_error(env, "attachSlotSteering expects (fd, indices[])");
   bool is_array = false;
   uint32_t n = 0;
   if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
       napi_get_array_length(env, argv[1], &n) != napi_ok || n < 1 || n > 1024)
-    return throw_type(env, "attachSlotSteering expects a non-empty array of at most 1024 socket indices");
+    return type_error(env, "attachSlotSteering expects a non-empty array of at most 1024 socket indices");
 #ifdef __linux__
   size_t len = 2 + 2 * (size_t)n + 1;
   struct sock_filter *code = calloc(len, sizeof *code);
@@ -418,9 +398,9 @@ static napi_value attach_slot_steering(napi_env env, napi_callback_info info) {
   for (uint32_t i = 0; i < n; i++) {
     napi_value item;
     int32_t idx;
-    if (napi_get_element(env, argv[1], i, &item) != napi_ok || !get_int_arg(env, item, &idx) || idx < 0) {
+    if (napi_get_element(env, argv[1], i, &item) != napi_ok || !int_arg(env, item, &idx) || idx < 0) {
       free(code);
-      return throw_type(env, "attachSlotSteering: every index must be a non-negative integer");
+      return type_error(env, "attachSlotSteering: every index must be a non-negative integer");
     }
     if (i == 0) first = (uint32_t)idx;
     /* if A == i, fall through to the return; otherwise skip it */
@@ -440,7 +420,7 @@ static napi_value attach_slot_steering(napi_env env, napi_callback_info info) {
 static napi_value detach_steering(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t fd;
-  if (!fd_arg(env, info, argv, 1, &fd)) return throw_type(env, "detachSteering expects a file descriptor");
+  if (!fd_arg(env, info, argv, 1, &fd)) return type_error(env, "detachSteering expects a file descriptor");
 #if defined(__linux__) && defined(SO_DETACH_REUSEPORT_BPF)
   int zero = 0;
   if (setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &zero, sizeof zero) != 0 && errno != ENOENT)
@@ -488,8 +468,8 @@ static napi_value set_cpu_affinity(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t pid, cpu;
-  if (argc < 2 || !get_int_arg(env, argv[0], &pid) || !get_int_arg(env, argv[1], &cpu) || pid < 0 || cpu < 0)
-    return throw_type(env, "setCpuAffinity expects (pid >= 0, cpu >= 0)");
+  if (argc < 2 || !int_arg(env, argv[0], &pid) || !int_arg(env, argv[1], &cpu) || pid < 0 || cpu < 0)
+    return type_error(env, "setCpuAffinity expects (pid >= 0, cpu >= 0)");
 #ifdef __linux__
   if (cpu >= CPU_SETSIZE) return throw_sys(env, EINVAL, "sched_setaffinity", NULL);
   cpu_set_t set;
@@ -526,8 +506,8 @@ static napi_value set_parent_death_signal(napi_env env, napi_callback_info info)
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t sig;
-  if (argc < 1 || !get_int_arg(env, argv[0], &sig) || sig < 0 || sig > 64)
-    return throw_type(env, "setParentDeathSignal expects a signal number");
+  if (argc < 1 || !int_arg(env, argv[0], &sig) || sig < 0 || sig > 64)
+    return type_error(env, "setParentDeathSignal expects a signal number");
 #ifdef __linux__
   if (prctl(PR_SET_PDEATHSIG, (unsigned long)sig) != 0) return throw_sys(env, errno, "prctl(PR_SET_PDEATHSIG)", NULL);
   return NULL;

@@ -21,18 +21,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "napi-args.h"
 #include "socket-tools.h"
-
-static napi_value type_error(napi_env env, const char *msg) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
-  return NULL;
-}
-
-static int int_arg(napi_env env, napi_value v, int32_t *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
-  return napi_get_value_int32(env, v, out) == napi_ok;
-}
 
 /* The one argument of a call that takes a file descriptor: 1 with *fd set, or 0 (not a descriptor). */
 static int fd_only_arg(napi_env env, napi_callback_info info, int32_t *fd) {

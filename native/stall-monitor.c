@@ -65,6 +65,7 @@
 #include <netinet/tcp.h>
 #endif
 
+#include "napi-args.h"
 #include "socket-tools.h"
 #include "stall-monitor.h"
 
@@ -91,17 +92,6 @@ static void wake_word(uint32_t *word) {
   /* Not FUTEX_PRIVATE: the word is shared between processes through the memfd. */
   syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 #endif
-}
-
-static napi_value type_error(napi_env env, const char *msg) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
-  return NULL;
-}
-
-static int int_arg(napi_env env, napi_value v, int32_t *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
-  return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
 /* Reads a call's two number arguments (fd, then a count or an index). */

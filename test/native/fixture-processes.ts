@@ -1,10 +1,12 @@
 /**
  * Fixture processes for the addon's end-to-end tests: where the fixtures are, forking one with
- * the addon's path in its environment, waiting for it, and stopping it by pid.
+ * the addon's path in its environment, waiting for it, and stopping it by pid; and the raw
+ * HTTP request those tests send to a listening socket.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -90,4 +92,27 @@ export async function ready(child: ChildProcess, what: string): Promise<void> {
     10_000,
     `${what} to be ready`,
   );
+}
+
+/**
+ * A raw HTTP/1.1 request (`Connection: close`) on a fresh loopback connection, written once it
+ * connects: what came back so far, and whether the socket closed. The caller destroys `socket`.
+ */
+export function rawRequest(
+  port: number,
+  path = '/',
+): { socket: net.Socket; received: () => string; closed: () => boolean } {
+  let data = '';
+  let closed = false;
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    data += chunk;
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    closed = true;
+  });
+  socket.once('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: volley.test\r\nConnection: close\r\n\r\n`));
+  return { socket, received: () => data, closed: () => closed };
 }

@@ -20,6 +20,7 @@ import {
   FIXTURES,
   forkFixture,
   killPid,
+  rawRequest,
   ready,
   sleep,
   stopChild,
@@ -153,23 +154,6 @@ async function hasIpv6Loopback(): Promise<boolean> {
   } finally {
     probe.close();
   }
-}
-
-/** Writes an HTTP request on a raw socket and collects whatever comes back. */
-function rawRequest(port: number): { socket: net.Socket; received: () => string; closed: () => boolean } {
-  let data = '';
-  let closed = false;
-  const socket = net.connect({ host: HOST, port });
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    data += chunk;
-  });
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    closed = true;
-  });
-  socket.once('connect', () => socket.write('GET /queued HTTP/1.1\r\nHost: volley.test\r\nConnection: close\r\n\r\n'));
-  return { socket, received: () => data, closed: () => closed };
 }
 
 function threadMasks(pid: number): string[] {
@@ -308,7 +292,7 @@ describe('native SO_REUSEPORT addon', { skip: LINUX ? false : 'SO_REUSEPORT bala
     assert.equal(first.signalCode, 'SIGKILL');
 
     // Nobody accepts now: the handshake still completes (the kernel queues it) but no answer comes.
-    const client = rawRequest(port);
+    const client = rawRequest(port, '/queued');
     t.after(() => client.socket.destroy());
     await within(once(client.socket, 'connect'), 5000, 'connect while no worker runs');
     await sleep(500);

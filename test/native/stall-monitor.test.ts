@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { native } from '../../src/native/index.js';
-import { forkFixture, ready, sleep, waitFor, within } from './fixture-processes.js';
+import { forkFixture, rawRequest, ready, sleep, waitFor, within } from './fixture-processes.js';
 
 const HOST = '127.0.0.1';
 const LINUX = process.platform === 'linux';
@@ -37,22 +37,11 @@ function listener(t: TestContext): { fd: number; port: number } {
   return { fd, port: native().localPort(fd) };
 }
 
-/** A raw HTTP/1.1 request on a fresh connection; what comes back, and when the socket closed. */
+/** A raw HTTP/1.1 request on a fresh connection, destroyed after the test. */
 function request(t: TestContext, port: number): { received: () => string; closed: () => boolean } {
-  let data = '';
-  let closed = false;
-  const socket = net.connect({ host: HOST, port });
-  t.after(() => socket.destroy());
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    data += chunk;
-  });
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    closed = true;
-  });
-  socket.once('connect', () => socket.write('GET / HTTP/1.1\r\nHost: volley.test\r\nConnection: close\r\n\r\n'));
-  return { received: () => data, closed: () => closed };
+  const req = rawRequest(port);
+  t.after(() => req.socket.destroy());
+  return req;
 }
 
 /** A stall-worker.mjs child serving a fresh listener and writing progress cell `cell`; ready. */
@@ -290,4 +279,9 @@ test('the monitor checks its arguments', { skip: !LINUX }, (t) => {
   assert.throws(() => native().watchStalls({} as never, []), TypeError);
   assert.throws(() => native().attachProgressCell(-1, 0));
   assert.throws(() => native().acceptQueueLength(-1));
+  // Not integers: refused, not read as fd 0 (stdin) or truncated (napi-args.c).
+  assert.throws(() => native().acceptQueueLength(Number.NaN), TypeError);
+  assert.throws(() => native().acceptQueued(Number.NaN, 1), TypeError);
+  assert.throws(() => native().acceptQueued(0.5, 1), TypeError);
+  assert.throws(() => native().attachProgressCell(2 ** 32 + 3, 0), TypeError);
 });
