@@ -24,8 +24,10 @@ export interface StallTiming {
  * A 5 ms stall catches a 20 ms block early enough for a rescue to pay (bench/skew.ts, churn c4:
  * +9% to +36% req/s against `--steering off` per round, median +19%). A stall is timed from its
  * loop's last turn once a second look saw connections wait (native/stall-monitor.c's look());
- * each look costs the primary a wake-up (about 50 µs of CPU on this project's virtual machines,
- * strace'd: some 200 looks a second under hello churn, 1.2% of a core).
+ * each look costs the primary a wake-up (about 50 µs of CPU on this project's virtual machines).
+ * Counted as the thread's voluntary context switches: 125 looks a second while idle (the 8 ms
+ * pace), about 170 under hello churn with wrk -c64 (270 before looks waited for the idle pace
+ * while no other queue is empty).
  */
 export const DEFAULT_STALL_TIMING: StallTiming = { lookUs: 1000, idleLookUs: 8000, stallUs: 5000, strandUs: 6000 };
 
