@@ -199,8 +199,12 @@ typedef struct {
   /* The loop's time when the stall began (0: not stalled), and when it was last reported stranded. */
   uint64_t stalled_at;
   uint64_t stranded_at;
-  /* When a look first saw connections queued (0: the queue was empty at the last look). */
+  /*
+   * When a look first saw connections queued with no loop turn since (0: the queue was empty
+   * at the last look), and the loop's last turn then.
+   */
   uint64_t queued_since;
+  uint64_t queued_ran;
   /* Connections in its queues at this look. */
   int queued;
   /* The current stall was reported (it became actionable: another slot had room). */
@@ -272,6 +276,25 @@ static int room_elsewhere(const monitor_t *m, const watched_t *w) {
   return 0;
 }
 
+static char *cell_of(const monitor_t *m, const watched_t *w) {
+  return m->cells + (size_t)((uint32_t)w->slot % m->cell_count) * CELL_BYTES;
+}
+
+/*
+ * A stalled slot whose loop has come round since has recovered. Seen for every slot before any
+ * is looked at, so that one slot's look does not count another as stalled that has just come
+ * round (room_elsewhere).
+ */
+static void see_recovery(monitor_t *m, watched_t *w) {
+  if (w->stalled_at == 0) return;
+  char *cell = cell_of(m, w);
+  if (__atomic_load_n((const uint64_t *)cell, __ATOMIC_RELAXED) == w->stalled_at) return;
+  w->stalled_at = 0;
+  __atomic_store_n(want_wake_of(cell), 0, __ATOMIC_RELAXED);
+  if (w->reported) emit(m, w->slot, 0, w->queued, 0);
+  w->reported = 0;
+}
+
 /*
  * One look at a slot; returns how soon it needs the next.
  *
@@ -286,11 +309,16 @@ static int room_elsewhere(const monitor_t *m, const watched_t *w) {
  * to 6.6 ms and 11.5 ms).
  */
 static uint64_t look(monitor_t *m, watched_t *w, uint64_t now) {
-  char *cell = m->cells + (size_t)((uint32_t)w->slot % m->cell_count) * CELL_BYTES;
+  char *cell = cell_of(m, w);
   uint64_t ran = __atomic_load_n((const uint64_t *)cell, __ATOMIC_RELAXED);
   int queued = w->queued;
-  if (queued == 0) w->queued_since = 0;
-  else if (w->queued_since == 0) w->queued_since = now;
+  /* Connections that wait across a loop turn are not the ones first seen: seen anew. */
+  if (queued == 0) {
+    w->queued_since = 0;
+  } else if (w->queued_since == 0 || ran != w->queued_ran) {
+    w->queued_since = now;
+    w->queued_ran = ran;
+  }
   /* How long its loop has not come round, and how long this thread has seen connections wait. */
   uint64_t since_turn = ran == 0 || ran > now ? 0 : now - ran;
   uint64_t waited = queued == 0 ? 0 : now - w->queued_since;
@@ -313,10 +341,8 @@ static uint64_t look(monitor_t *m, watched_t *w, uint64_t now) {
       w->reported = 0;
     }
   } else if (ran != w->stalled_at) {
-    w->stalled_at = 0;
-    __atomic_store_n(want_wake_of(cell), 0, __ATOMIC_RELAXED);
-    if (w->reported) emit(m, w->slot, 0, queued, 0);
-    w->reported = 0;
+    /* It came round between see_recovery() and here. */
+    see_recovery(m, w);
   }
   /*
    * A stall is reported once it is actionable: some other slot keeps up (not stalled, empty
@@ -410,6 +436,7 @@ static void *monitor_main(void *arg) {
         int n = queue_length(w->fds[j]);
         if (n > 0) w->queued += n;
       }
+      see_recovery(m, w);
     }
     for (int i = 0; i < m->count; i++) {
       uint64_t wait = look(m, &m->watched[i], now);
@@ -585,6 +612,7 @@ napi_value watch_stalls(napi_env env, napi_callback_info info) {
       next[i].stalled_at = m->watched[k].stalled_at;
       next[i].stranded_at = m->watched[k].stranded_at;
       next[i].queued_since = m->watched[k].queued_since;
+      next[i].queued_ran = m->watched[k].queued_ran;
       next[i].reported = m->watched[k].reported;
     }
   }

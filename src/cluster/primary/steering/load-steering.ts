@@ -14,11 +14,13 @@
  * long callback) stays out: a worker busy with a burst must not bring back the one stuck.
  *
  * Room: a stalled slot is steered away from only while another slot that is not stalled has
- * room (`hasRoom`: its accept queue is empty, so its worker keeps up). When every other worker
+ * room (`hasRoom`: its worker keeps up; SlotSteering's test is an accept queue of at most 2
+ * connections, and the stall monitor reports a stall only while another queue is empty). When every other worker
  * has a backlog too, the machine is saturated: moving new connections from one full queue to
  * another gains nothing and costs a re-attached program per stall (measured in bench/skew.ts
  * at churn c32: steering on every stall cost 4% of req/s and raised p50 by 40%). The stall
- * stays on record, and each stranded report (every `strandUs`) looks for room again.
+ * stays on record, and each stranded report (every 2 ms while connections wait and another
+ * queue is empty) looks for room again.
  *
  * Hysteresis: a slot leaves at the first stall report that finds room (the monitor already
  * waited `stallUs` with connections queued), and comes back no sooner than `holdMs` after it
@@ -65,7 +67,7 @@ export interface LoadSteeringDeps {
    * (in turn); returns how many it moved. `stalledMs`: how long `from`'s loop has not come round.
    */
   rescue(from: number, to: readonly number[], stalledMs: number): number;
-  /** Whether a slot's worker keeps up now (its accept queue is empty); default: always. */
+  /** Whether a slot's worker keeps up now (a short accept queue); default: always. */
   hasRoom?: (slot: number) => boolean;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;

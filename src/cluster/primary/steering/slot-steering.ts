@@ -12,11 +12,11 @@ import { LoadSteering, type StallSignal, type SteeringMode, type SteeringSnapsho
 import { DEFAULT_STALL_TIMING, PROGRESS_CELLS, StallMonitor, type StallTiming } from './stall-monitor.js';
 
 /**
- * The most connections one rescue hands to one worker. A rescue goes only to workers with an
- * empty accept queue (room to take more), and a few at a time: under load where every worker
+ * The most connections one rescue hands to one worker. A rescue goes only to workers that keep
+ * up (ROOM_BACKLOG: room to take more), and a few at a time: under load where every worker
  * is busy, moving connections costs the primary and the target CPU and puts them behind the
  * target's next long callback, where nobody can move them again. Connections left behind wait
- * for the monitor's next stranded report (every strandUs).
+ * for the monitor's next stranded report (every 2 lookUs while they wait).
  *
  * A short stall (a slow callback, a GC pause: under SHORT_STALL_MS) ends soon by itself, so its
  * queue is handed over sparingly; a long one (a worker truly stuck) is emptied quickly.
@@ -158,8 +158,8 @@ export class SlotSteering {
   }
 
   /**
-   * Moves what waits in `from`'s queues to the ready workers of `to` whose own queues are
-   * empty and that have taken every connection handed to them before (none still on its way:
+   * Moves what waits in `from`'s queues to the ready workers of `to` that keep up (at most
+   * ROOM_BACKLOG queued) and that have taken every connection handed to them before (none still on its way:
    * one that has not is busy), `perTarget` each at most, in turn; returns how many.
    */
   #rescue(from: number, to: readonly number[], perTarget: number): number {
