@@ -54,6 +54,20 @@ async function stallWorker(t: TestContext, cellsFd: number, cell: number) {
   return { worker, fd, port };
 }
 
+/**
+ * A stall-worker.mjs child on progress cell (and slot) `slot`, watched beside slot 7: an idle
+ * listener that stands for another worker keeping up (its queue is empty), so the child's
+ * stalls have room elsewhere and are reported.
+ */
+async function watchedWorkerWithRoom(t: TestContext, cellsFd: number, monitor: unknown, slot: number) {
+  const watched = await stallWorker(t, cellsFd, slot);
+  native().watchStalls(monitor, [
+    { slot, fds: [watched.fd] },
+    { slot: 7, fds: [listener(t).fd] },
+  ]);
+  return watched;
+}
+
 /** Asks the worker to block its loop for `ms`; resolves once it is about to. */
 function block(worker: ChildProcess, ms: number): Promise<void> {
   return within(
@@ -75,12 +89,7 @@ test('a worker that blocks with connections queued is reported stalled, then str
   skip: !LINUX,
 }, async (t) => {
   const { cellsFd, monitor, changes } = startMonitor(t);
-  const { worker, fd, port } = await stallWorker(t, cellsFd, 1);
-  // Slot 7 stands for another worker that keeps up (its queue is empty): room, so a stall is reported.
-  native().watchStalls(monitor, [
-    { slot: 1, fds: [fd] },
-    { slot: 7, fds: [listener(t).fd] },
-  ]);
+  const { worker, fd, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 1);
 
   // Idle (its loop sleeps in epoll, the cell goes stale) and serving: neither is a stall.
   await sleep(100);
@@ -141,11 +150,7 @@ test("a recovery is seen at the worker's next loop turn (it wakes the monitor), 
     stallUs: 20_000,
     strandUs: 10_000_000,
   });
-  const { worker, fd, port } = await stallWorker(t, cellsFd, 2);
-  native().watchStalls(monitor, [
-    { slot: 2, fds: [fd] },
-    { slot: 7, fds: [listener(t).fd] },
-  ]);
+  const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 2);
   const BLOCK_MS = 4000;
   await block(worker, BLOCK_MS);
   const blockedAt = performance.now();
@@ -226,11 +231,7 @@ test("a stall is timed from the loop's last turn: a connection that arrives late
     stallUs: 150_000,
     strandUs: 150_000,
   });
-  const { worker, fd, port } = await stallWorker(t, cellsFd, 1);
-  native().watchStalls(monitor, [
-    { slot: 1, fds: [fd] },
-    { slot: 7, fds: [listener(t).fd] },
-  ]);
+  const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 1);
   await block(worker, 1500);
   await sleep(400);
   const connectedAt = performance.now();
