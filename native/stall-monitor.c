@@ -21,7 +21,8 @@
  *
  * A thread in the primary looks at the moment a stall could be due while connections wait
  * (`stallUs` after the loop's last turn, and not before a second look saw them wait), when
- * a stalled slot's next stranded report is due, and every `idleLookUs` otherwise. It does not
+ * a stalled slot's next stranded report is due, and every `idleLookUs` otherwise (every `lookUs`
+ * while the app blocks often: pace()). It does not
  * poll for a recovery: a stalled slot's cell asks its worker to wake the thread (a futex on a
  * word in the same memfd) at its loop's next turn, so a recovery is seen within microseconds
  * and a 20 ms stall costs the primary three or four wake-ups instead of one per `lookUs` (each
@@ -34,7 +35,7 @@
  *   createProgressCells(count) -> fd              the memfd (primary; workers inherit it): count
  *                                               cells, then one for the wake-up word
  *   attachProgressCell(fd, index)                 a worker writes cell `index` once per loop turn
- *   startStallMonitor(cellsFd, count, { lookUs, idleLookUs, stallUs, strandUs },
+ *   startStallMonitor(cellsFd, count, { lookUs, idleLookUs, stallUs, strandUs, alertUs, alertStalls },
  *                     onChange(slot, state, queued, sinceTurnUs))  state 0 recovered, 1 stalled,
  *                                               2 stranded; sinceTurnUs: since its loop last came round
  *   watchStalls(monitor, [{ slot, fds }])         the slots to watch (replaces the list)
@@ -229,7 +230,13 @@ typedef struct {
   size_t cells_size;
   uint32_t cell_count;
   long look_ns, idle_look_ns;
-  uint64_t stall_ns, strand_ns;
+  uint64_t stall_ns, strand_ns, alert_ns;
+  uint32_t alert_stalls;
+  /* Until when the thread looks every lookUs while nothing waits (0: idle pace); see pace(). */
+  uint64_t alert_until;
+  /* Stalls reported since alert_window_at (the window is alertUs long). */
+  uint64_t alert_window_at;
+  uint32_t stalls_in_window;
   int running;
   int count;
   watched_t watched[MAX_WATCHED];
@@ -296,6 +303,32 @@ static void see_recovery(monitor_t *m, watched_t *w) {
 }
 
 /*
+ * How soon to look again while nothing waits: every idleLookUs, or every lookUs while the app
+ * blocks often (alert: alertStalls reported stalls within alertUs, for the next alertUs). A
+ * connection that arrives at a worker already stuck waits for the next look to be seen at all,
+ * so the idle pace is most of a rescue's delay (half of idleLookUs on average); an app that
+ * blocks often keeps doing so (a slow route, a GC-heavy load), and one that does not keeps the
+ * cheap pace. Measured on bench/skew.ts's app at churn c4 (about 40 reported stalls a second):
+ * the slowest request of a 5 s run went from a median 38 ms to 34 ms, the thread's wake-ups
+ * from 240 to 830 a second; 1 ms looks while idle would cost the primary 1.2% of a core (0.4%
+ * at the 8 ms pace). Under hello churn (wrk -c64) about 3 stalls a second are reported, when
+ * the scheduler leaves a worker off the CPU for 5-18 ms: too few to turn the alert on.
+ */
+static uint64_t pace(const monitor_t *m, uint64_t now) {
+  return now < m->alert_until ? (uint64_t)m->look_ns : (uint64_t)m->idle_look_ns;
+}
+
+/* A stall was reported: count it, and turn the alert on if the app blocks often. */
+static void note_stall(monitor_t *m, uint64_t now) {
+  if (m->alert_stalls == 0) return;
+  if (now - m->alert_window_at >= m->alert_ns) {
+    m->alert_window_at = now;
+    m->stalls_in_window = 0;
+  }
+  if (++m->stalls_in_window >= m->alert_stalls) m->alert_until = now + m->alert_ns;
+}
+
+/*
  * One look at a slot; returns how soon it needs the next.
  *
  * A slot stalls when connections wait in its queue and its loop has not come round for stallUs.
@@ -353,6 +386,7 @@ static uint64_t look(monitor_t *m, watched_t *w, uint64_t now) {
    */
   if (w->stalled_at != 0 && !w->reported && room_elsewhere(m, w)) {
     w->reported = 1;
+    note_stall(m, now);
     emit(m, w->slot, 1, queued, since_turn);
   }
   /*
@@ -384,7 +418,7 @@ static uint64_t look(monitor_t *m, watched_t *w, uint64_t now) {
     if (!room_elsewhere(m, w) && due < (uint64_t)m->idle_look_ns) due = (uint64_t)m->idle_look_ns;
     return due > look_ns ? due : look_ns;
   }
-  if (ran == 0 || queued == 0) return (uint64_t)m->idle_look_ns;
+  if (ran == 0 || queued == 0) return pace(m, now);
   /* Connections wait: the stall is due when they have been seen twice and the loop is stallUs late. */
   uint64_t until_seen = waited >= look_ns ? 0 : look_ns - waited;
   uint64_t until_stall = m->stall_ns > since_turn ? m->stall_ns - since_turn : 0;
@@ -427,7 +461,7 @@ static void *monitor_main(void *arg) {
     /* Read before looking: a worker's wake-up after this makes the wait below return at once. */
     uint32_t seen = __atomic_load_n(m->wake, __ATOMIC_ACQUIRE);
     uint64_t now = monotonic_ns();
-    uint64_t interval = (uint64_t)m->idle_look_ns;
+    uint64_t interval = pace(m, now);
     /* Every queue first: a slot's stall is judged against the others' room. */
     for (int i = 0; i < m->count; i++) {
       watched_t *w = &m->watched[i];
@@ -514,16 +548,17 @@ static int int_prop(napi_env env, napi_value obj, const char *name, int32_t *out
 napi_value start_stall_monitor(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  int32_t fd, count, look_us, idle_us, stall_us, strand_us;
+  int32_t fd, count, look_us, idle_us, stall_us, strand_us, alert_us, alert_stalls;
   napi_valuetype t;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 || !int_arg(env, argv[0], &fd) ||
       !int_arg(env, argv[1], &count) || fd < 0 || count <= 0 || !int_prop(env, argv[2], "lookUs", &look_us) ||
       !int_prop(env, argv[2], "idleLookUs", &idle_us) || !int_prop(env, argv[2], "stallUs", &stall_us) ||
-      !int_prop(env, argv[2], "strandUs", &strand_us) || look_us < 100 || idle_us < look_us || stall_us < 0 ||
-      strand_us < stall_us || napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function)
+      !int_prop(env, argv[2], "strandUs", &strand_us) || !int_prop(env, argv[2], "alertUs", &alert_us) ||
+      !int_prop(env, argv[2], "alertStalls", &alert_stalls) || look_us < 100 || idle_us < look_us || stall_us < 0 ||
+      strand_us < stall_us || alert_us < 0 || alert_stalls < 0 || napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function)
     return type_error(env,
                       "startStallMonitor(cellsFd, cellCount, { lookUs >= 100, idleLookUs >= lookUs, stallUs, "
-                      "strandUs >= stallUs }, onChange)");
+                      "strandUs >= stallUs, alertUs >= 0, alertStalls >= 0 }, onChange)");
   monitor_t *m = calloc(1, sizeof *m);
   if (!m) return throw_sys(env, ENOMEM, "calloc", NULL);
   m->cell_count = (uint32_t)count;
@@ -548,6 +583,9 @@ napi_value start_stall_monitor(napi_env env, napi_callback_info info) {
   m->idle_look_ns = (long)idle_us * 1000L;
   m->stall_ns = (uint64_t)stall_us * 1000u;
   m->strand_ns = (uint64_t)strand_us * 1000u;
+  m->alert_ns = (uint64_t)alert_us * 1000u;
+  /* 0: never. */
+  m->alert_stalls = (uint32_t)alert_stalls;
   pthread_mutex_init(&m->lock, NULL);
   napi_value name;
   napi_create_string_utf8(env, "volley stall monitor", NAPI_AUTO_LENGTH, &name);

@@ -61,7 +61,14 @@ export interface NativeAddon {
   startStallMonitor(
     cellsFd: number,
     count: number,
-    timing: { lookUs: number; idleLookUs: number; stallUs: number; strandUs: number },
+    timing: {
+      lookUs: number;
+      idleLookUs: number;
+      stallUs: number;
+      strandUs: number;
+      alertUs: number;
+      alertStalls: number;
+    },
     onChange: (slot: number, state: number, queued: number, sinceTurnUs: number) => void,
   ): unknown;
   watchStalls(monitor: unknown, slots: { slot: number; fds: number[] }[]): void;

@@ -18,7 +18,10 @@ const STATES = ['recovered', 'stalled', 'stranded'] as const;
 type Change = { slot: number; state: (typeof STATES)[number]; queued: number; sinceTurnMs: number; at: number };
 
 /** A monitor over `cells` progress cells with fast timings; stopped (and its memfd closed) after the test. */
-function startMonitor(t: TestContext, timing = { lookUs: 1000, idleLookUs: 4000, stallUs: 20_000, strandUs: 60_000 }) {
+function startMonitor(
+  t: TestContext,
+  timing = { lookUs: 1000, idleLookUs: 4000, stallUs: 20_000, strandUs: 60_000, alertUs: 0, alertStalls: 0 },
+) {
   const cellsFd = native().createProgressCells(8);
   const changes: Change[] = [];
   const monitor = native().startStallMonitor(cellsFd, 8, timing, (slot, state, queued, sinceTurnUs) =>
@@ -149,6 +152,8 @@ test("a recovery is seen at the worker's next loop turn (it wakes the monitor), 
     idleLookUs: 1_500_000,
     stallUs: 20_000,
     strandUs: 10_000_000,
+    alertUs: 0,
+    alertStalls: 0,
   });
   const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 2);
   const BLOCK_MS = 4000;
@@ -181,6 +186,8 @@ test('a stall is reported only once another slot has room: an empty queue and a 
     idleLookUs: 4000,
     stallUs: 20_000,
     strandUs: 40_000,
+    alertUs: 0,
+    alertStalls: 0,
   });
   const { worker, fd, port } = await stallWorker(t, cellsFd, 1);
   const other = listener(t);
@@ -230,6 +237,8 @@ test("a stall is timed from the loop's last turn: a connection that arrives late
     idleLookUs: 4000,
     stallUs: 150_000,
     strandUs: 150_000,
+    alertUs: 0,
+    alertStalls: 0,
   });
   const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 1);
   await block(worker, 1500);
@@ -244,6 +253,71 @@ test("a stall is timed from the loop's last turn: a connection that arrives late
     `reported ${(stalled.at - connectedAt).toFixed(1)} ms after the connection was opened (${JSON.stringify(changes)})`,
   );
   await waitFor(() => waiting.closed(), 5000, 'the waiting request answered');
+});
+
+test('an app that blocks often is looked at every lookUs: a connection that arrives mid-block is seen at once', {
+  skip: !LINUX,
+}, async (t) => {
+  // Idle looks are 1 s apart. The first stall is seen at one of them (up to 1 s after its
+  // connection arrived); with alertStalls 1 that report turns the alert pace on, so the
+  // connection that arrives during each of the next two blocks is seen within milliseconds.
+  // Without the alert neither would be seen at all: the thread looks when a block ends (the
+  // worker wakes it), and next a second later, after the next 600 ms block has ended.
+  const { cellsFd, monitor, changes } = startMonitor(t, {
+    lookUs: 1000,
+    idleLookUs: 1_000_000,
+    stallUs: 5000,
+    strandUs: 5000,
+    alertUs: 30_000_000,
+    alertStalls: 1,
+  });
+  const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 1);
+  await block(worker, 1300);
+  const first = request(t, port);
+  await waitFor(() => changes.some((c) => c.state === 'stalled'), 5000, 'the first stall reported');
+  await waitFor(() => first.closed(), 5000, 'the first waiting request answered');
+  for (let i = 0; i < 2; i++) {
+    const before = changes.length;
+    await block(worker, 600);
+    await sleep(100);
+    const connectedAt = performance.now();
+    const waiting = request(t, port);
+    await waitFor(() => changes.slice(before).some((c) => c.state === 'stalled'), 5000, 'the next stall reported');
+    const stalled = changes.slice(before).find((c) => c.state === 'stalled')!;
+    assert.ok(
+      stalled.at - connectedAt < 100,
+      `reported ${(stalled.at - connectedAt).toFixed(1)} ms after the connection was opened (${JSON.stringify(changes)})`,
+    );
+    await waitFor(() => waiting.closed(), 5000, 'the waiting request answered');
+  }
+});
+
+test("without alertStalls' count of stalls the pace stays idle", { skip: !LINUX }, async (t) => {
+  // alertStalls 3: after one stall the pace is still a look a second. The thread looks when the
+  // first block ends (the worker wakes it) and next a second later: a 300 ms block begun right
+  // after the first goes unseen.
+  const { cellsFd, monitor, changes } = startMonitor(t, {
+    lookUs: 1000,
+    idleLookUs: 1_000_000,
+    stallUs: 5000,
+    strandUs: 5000,
+    alertUs: 30_000_000,
+    alertStalls: 3,
+  });
+  const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 1);
+  await block(worker, 1300);
+  const first = request(t, port);
+  await waitFor(() => changes.some((c) => c.state === 'stalled'), 5000, 'the first stall reported');
+  await waitFor(() => first.closed(), 5000, 'the first waiting request answered');
+  const before = changes.length;
+  await block(worker, 300);
+  const waiting = request(t, port);
+  await waitFor(() => waiting.closed(), 5000, 'the waiting request answered');
+  assert.deepEqual(
+    changes.slice(before),
+    [],
+    'a block between two idle looks goes unseen while the app has not stalled often enough',
+  );
 });
 
 test('acceptQueued takes waiting connections off the queue with their request unread', { skip: !LINUX }, async (t) => {
@@ -270,7 +344,14 @@ test('acceptQueued takes waiting connections off the queue with their request un
 test('a slot whose cell no worker has written is never reported, however long its queue waits', {
   skip: !LINUX,
 }, async (t) => {
-  const { monitor, changes } = startMonitor(t, { lookUs: 1000, idleLookUs: 1000, stallUs: 5000, strandUs: 10_000 });
+  const { monitor, changes } = startMonitor(t, {
+    lookUs: 1000,
+    idleLookUs: 1000,
+    stallUs: 5000,
+    strandUs: 10_000,
+    alertUs: 0,
+    alertStalls: 0,
+  });
   const { fd, port } = listener(t);
   native().watchStalls(monitor, [{ slot: 3, fds: [fd] }]);
   request(t, port);

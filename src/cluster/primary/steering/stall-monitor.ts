@@ -18,6 +18,12 @@ export interface StallTiming {
   stallUs: number;
   /** A stall this old with connections still queued: they are stranded (rescue takes them; reported again every 2 lookUs while they wait). */
   strandUs: number;
+  /**
+   * An app that blocks often is looked at every lookUs, not idleLookUs, while nothing waits:
+   * `alertStalls` reported stalls within `alertUs` turn that on for the next `alertUs` (0: never).
+   */
+  alertUs: number;
+  alertStalls: number;
 }
 
 /**
@@ -26,10 +32,20 @@ export interface StallTiming {
  * loop's last turn once a second look saw connections wait (native/stall-monitor.c's look());
  * each look costs the primary a wake-up (about 50 µs of CPU on this project's virtual machines).
  * Counted as the thread's voluntary context switches: 125 looks a second while idle (the 8 ms
- * pace), about 170 under hello churn with wrk -c64 (270 before looks waited for the idle pace
- * while no other queue is empty).
+ * pace), about 145 under hello churn with wrk -c64 (270 before looks waited for the idle pace
+ * while no other queue is empty). The alert pace (10 reported stalls within a second: look every
+ * 1 ms for the next second) is for apps that block often: on the skewed app at churn c4 about
+ * 800 looks a second, and the slowest request of a 5 s run a median 34 ms instead of 38 ms;
+ * hello churn reports about 3 stalls a second and stays at the idle pace.
  */
-export const DEFAULT_STALL_TIMING: StallTiming = { lookUs: 1000, idleLookUs: 8000, stallUs: 5000, strandUs: 6000 };
+export const DEFAULT_STALL_TIMING: StallTiming = {
+  lookUs: 1000,
+  idleLookUs: 8000,
+  stallUs: 5000,
+  strandUs: 6000,
+  alertUs: 1_000_000,
+  alertStalls: 10,
+};
 
 const SIGNALS: StallSignal[] = ['recovered', 'stalled', 'stranded'];
 
