@@ -27,16 +27,22 @@ export interface StallTiming {
 }
 
 /**
- * A 5 ms stall catches a 20 ms block early enough for a rescue to pay (bench/skew.ts, churn c4:
- * +9% to +36% req/s against `--steering off` per round, median +19%). A stall is timed from its
- * loop's last turn once a second look saw connections wait (native/stall-monitor.c's look());
- * each look costs the primary a wake-up (about 50 µs of CPU on this project's virtual machines).
- * Counted as the thread's voluntary context switches: 125 looks a second while idle (the 8 ms
- * pace), about 145 under hello churn with wrk -c64 (270 before looks waited for the idle pace
- * while no other queue is empty). The alert pace (10 reported stalls within a second: look every
- * 1 ms for the next second) is for apps that block often: on the skewed app at churn c4 about
- * 800 looks a second, and the slowest request of a 5 s run a median 34 ms instead of 38 ms;
- * hello churn reports about 3 stalls a second and stays at the idle pace.
+ * A stall is timed from its loop's last turn once a second look saw connections wait
+ * (native/stall-monitor.c's look()); each look costs the primary a wake-up (about 50 µs of CPU
+ * on this project's virtual machines). Counted as the thread's voluntary context switches: 125
+ * looks a second while idle (the 8 ms pace), about 150 under hello churn with wrk -c64 (270
+ * before looks waited for the idle pace while no other queue is empty).
+ *
+ * The alert pace (10 reported stalls within a second: look every 1 ms for the next second) is
+ * for apps that block often: on the skewed app (bench/skew.ts, 20 ms blocks) at churn c4 about
+ * 800 looks a second, and the slowest request of a 5 s run a median 34 ms instead of 38 ms.
+ * Hello churn reports about 3 stalls a second (a worker the scheduler left off the CPU) and
+ * stays at the idle pace.
+ *
+ * A 2 ms stall, rescued at once (strandUs = stallUs), with the alert pace: churn c4 +8% req/s
+ * (median of 6 interleaved rounds; +1% to +12%) against 5 ms and 6 ms, slowest request a median
+ * 31 ms instead of 34 ms; churn c32 and hello unchanged. Without the alert pace it changed
+ * nothing: a connection that arrives mid-block waits for the next 8 ms look either way.
  */
 export const DEFAULT_STALL_TIMING: StallTiming = {
   lookUs: 1000,
