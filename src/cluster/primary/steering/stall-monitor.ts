@@ -47,8 +47,8 @@ export interface StallTiming {
 export const DEFAULT_STALL_TIMING: StallTiming = {
   lookUs: 1000,
   idleLookUs: 8000,
-  stallUs: 5000,
-  strandUs: 6000,
+  stallUs: 2000,
+  strandUs: 2000,
   alertUs: 1_000_000,
   alertStalls: 10,
 };
