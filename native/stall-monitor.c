@@ -329,6 +329,20 @@ static void note_stall(monitor_t *m, uint64_t now) {
 }
 
 /*
+ * How soon a slot whose next event is `due` needs its next look: never sooner than lookUs, and
+ * at the idle pace while every other worker has a backlog too (saturation). Then a stall could
+ * not be reported, nor a stalled slot's connections rescued, and looking when they are due
+ * would only cost wake-ups. Measured under hello churn, wrk -c64: the thread's CPU fell from 5-7
+ * to 3-4 ticks per 5 s and the reports by a third; for a slot already stalled, on the skewed
+ * app at churn c32, its wake-ups fell from about 490 to 170 a second and the primary's CPU by
+ * a third; churn c4 and c32 req/s unchanged.
+ */
+static uint64_t next_look(const monitor_t *m, const watched_t *w, uint64_t due) {
+  if (!room_elsewhere(m, w) && due < (uint64_t)m->idle_look_ns) due = (uint64_t)m->idle_look_ns;
+  return due > (uint64_t)m->look_ns ? due : (uint64_t)m->look_ns;
+}
+
+/*
  * One look at a slot; returns how soon it needs the next.
  *
  * A slot stalls when connections wait in its queue and its loop has not come round for stallUs.
@@ -410,28 +424,13 @@ static uint64_t look(monitor_t *m, watched_t *w, uint64_t now) {
       uint64_t again = again_ns > since_report ? again_ns - since_report : 0;
       if (again > due) due = again;
     }
-    /*
-     * No other worker has room: nothing can be reported or rescued now (see below). Measured on
-     * the skewed app at churn c32: the thread's wake-ups fell from about 490 to 170 a second,
-     * the primary's CPU by a third, req/s and churn c4 unchanged.
-     */
-    if (!room_elsewhere(m, w) && due < (uint64_t)m->idle_look_ns) due = (uint64_t)m->idle_look_ns;
-    return due > look_ns ? due : look_ns;
+    return next_look(m, w, due);
   }
   if (ran == 0 || queued == 0) return pace(m, now);
   /* Connections wait: the stall is due when they have been seen twice and the loop is stallUs late. */
   uint64_t until_seen = waited >= look_ns ? 0 : look_ns - waited;
   uint64_t until_stall = m->stall_ns > since_turn ? m->stall_ns - since_turn : 0;
-  uint64_t due = until_seen > until_stall ? until_seen : until_stall;
-  /*
-   * Every other worker has a backlog too (saturation): a stall could not be reported now, and
-   * looking when it is due would only cost wake-ups. Look again at the idle pace instead (a
-   * stalled slot in the same case, above)
-   * (measured under hello churn, wrk -c64: the thread's CPU fell from 5-7 to 3-4 ticks per 5 s
-   * and the reports by a third; churn c4 and c32 on the skewed app unchanged).
-   */
-  if (!room_elsewhere(m, w) && due < (uint64_t)m->idle_look_ns) due = (uint64_t)m->idle_look_ns;
-  return due > look_ns ? due : look_ns;
+  return next_look(m, w, until_seen > until_stall ? until_seen : until_stall);
 }
 
 /* Sleeps until `deadline` (CLOCK_MONOTONIC), or until a worker moves `word` on from `seen`. */
