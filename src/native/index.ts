@@ -30,6 +30,24 @@ export interface OpenUnixListenerOptions {
 }
 
 /** The functions native/reuseport.c exports. Errors carry `code` (errno name), `syscall`, `address`. */
+/** The stall monitor's timings (native/stall-monitor.c; defaults in cluster/primary/steering/stall-monitor.ts). */
+export interface StallTiming {
+  /** The shortest pause between two looks (a stall due sooner waits this long). */
+  lookUs: number;
+  /** How often it looks while no stall could be due (each wake-up costs the primary CPU). */
+  idleLookUs: number;
+  /** A queue that waits this long with no loop turn of its worker is a stall. */
+  stallUs: number;
+  /** A stall this old with connections still queued: they are stranded (rescue takes them; reported again every 2 lookUs while they wait). */
+  strandUs: number;
+  /**
+   * An app that blocks often is looked at every lookUs, not idleLookUs, while nothing waits:
+   * `alertStalls` reported stalls within `alertUs` turn that on for the next `alertUs` (0: never).
+   */
+  alertUs: number;
+  alertStalls: number;
+}
+
 export interface NativeAddon {
   openListener(options: OpenListenerOptions): number;
   openUnixListener(options: OpenUnixListenerOptions): number;
@@ -61,14 +79,7 @@ export interface NativeAddon {
   startStallMonitor(
     cellsFd: number,
     count: number,
-    timing: {
-      lookUs: number;
-      idleLookUs: number;
-      stallUs: number;
-      strandUs: number;
-      alertUs: number;
-      alertStalls: number;
-    },
+    timing: StallTiming,
     onChange: (slot: number, state: number, queued: number, sinceTurnUs: number) => void,
   ): unknown;
   watchStalls(monitor: unknown, slots: { slot: number; fds: number[] }[]): void;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { type TestContext, test } from 'node:test';
-import { native } from '../../src/native/index.js';
+import { native, type StallTiming } from '../../src/native/index.js';
 import { forkFixture, rawRequest, ready, sleep, waitFor, within } from './fixture-processes.js';
 
 const HOST = '127.0.0.1';
@@ -17,11 +17,19 @@ const STATES = ['recovered', 'stalled', 'stranded'] as const;
 
 type Change = { slot: number; state: (typeof STATES)[number]; queued: number; sinceTurnMs: number; at: number };
 
-/** A monitor over `cells` progress cells with fast timings; stopped (and its memfd closed) after the test. */
-function startMonitor(
-  t: TestContext,
-  timing = { lookUs: 1000, idleLookUs: 4000, stallUs: 20_000, strandUs: 60_000, alertUs: 0, alertStalls: 0 },
-) {
+/** Fast timings, no alert pace: what a test does not set. */
+const TEST_TIMING: StallTiming = {
+  lookUs: 1000,
+  idleLookUs: 4000,
+  stallUs: 20_000,
+  strandUs: 60_000,
+  alertUs: 0,
+  alertStalls: 0,
+};
+
+/** A monitor over 8 progress cells with TEST_TIMING and `overrides`; stopped (and its memfd closed) after the test. */
+function startMonitor(t: TestContext, overrides: Partial<StallTiming> = {}) {
+  const timing = { ...TEST_TIMING, ...overrides };
   const cellsFd = native().createProgressCells(8);
   const changes: Change[] = [];
   const monitor = native().startStallMonitor(cellsFd, 8, timing, (slot, state, queued, sinceTurnUs) =>
@@ -150,10 +158,7 @@ test("a recovery is seen at the worker's next loop turn (it wakes the monitor), 
   const { cellsFd, monitor, changes } = startMonitor(t, {
     lookUs: 1_500_000,
     idleLookUs: 1_500_000,
-    stallUs: 20_000,
     strandUs: 10_000_000,
-    alertUs: 0,
-    alertStalls: 0,
   });
   const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 2);
   const BLOCK_MS = 4000;
@@ -182,12 +187,7 @@ test('a stall is reported only once another slot has room: an empty queue and a 
   skip: !LINUX,
 }, async (t) => {
   const { cellsFd, monitor, changes } = startMonitor(t, {
-    lookUs: 1000,
-    idleLookUs: 4000,
-    stallUs: 20_000,
     strandUs: 40_000,
-    alertUs: 0,
-    alertStalls: 0,
   });
   const { worker, fd, port } = await stallWorker(t, cellsFd, 1);
   const other = listener(t);
@@ -233,12 +233,8 @@ test("a stall is timed from the loop's last turn: a connection that arrives late
   // would report it 150 ms or more after the connection arrived. The loop has not come round
   // for longer than that by then, so the stall is due as soon as a second look sees it wait.
   const { cellsFd, monitor, changes } = startMonitor(t, {
-    lookUs: 1000,
-    idleLookUs: 4000,
     stallUs: 150_000,
     strandUs: 150_000,
-    alertUs: 0,
-    alertStalls: 0,
   });
   const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 1);
   await block(worker, 1500);
@@ -255,6 +251,27 @@ test("a stall is timed from the loop's last turn: a connection that arrives late
   await waitFor(() => waiting.closed(), 5000, 'the waiting request answered');
 });
 
+/**
+ * A watched worker with looks 1 s apart while nothing waits, after its first stall (a 1.3 s
+ * block seen at one of those looks) has been reported and its request answered; `alertStalls`
+ * reported stalls within 30 s turn the 1 ms pace on.
+ */
+async function afterFirstStall(t: TestContext, alertStalls: number) {
+  const { cellsFd, monitor, changes } = startMonitor(t, {
+    idleLookUs: 1_000_000,
+    stallUs: 5000,
+    strandUs: 5000,
+    alertUs: 30_000_000,
+    alertStalls,
+  });
+  const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 1);
+  await block(worker, 1300);
+  const first = request(t, port);
+  await waitFor(() => changes.some((c) => c.state === 'stalled'), 5000, 'the first stall reported');
+  await waitFor(() => first.closed(), 5000, 'the first waiting request answered');
+  return { worker, port, changes };
+}
+
 test('an app that blocks often is looked at every lookUs: a connection that arrives mid-block is seen at once', {
   skip: !LINUX,
 }, async (t) => {
@@ -263,19 +280,7 @@ test('an app that blocks often is looked at every lookUs: a connection that arri
   // connection that arrives during each of the next two blocks is seen within milliseconds.
   // Without the alert neither would be seen at all: the thread looks when a block ends (the
   // worker wakes it), and next a second later, after the next 600 ms block has ended.
-  const { cellsFd, monitor, changes } = startMonitor(t, {
-    lookUs: 1000,
-    idleLookUs: 1_000_000,
-    stallUs: 5000,
-    strandUs: 5000,
-    alertUs: 30_000_000,
-    alertStalls: 1,
-  });
-  const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 1);
-  await block(worker, 1300);
-  const first = request(t, port);
-  await waitFor(() => changes.some((c) => c.state === 'stalled'), 5000, 'the first stall reported');
-  await waitFor(() => first.closed(), 5000, 'the first waiting request answered');
+  const { worker, port, changes } = await afterFirstStall(t, 1);
   for (let i = 0; i < 2; i++) {
     const before = changes.length;
     await block(worker, 600);
@@ -296,19 +301,7 @@ test("without alertStalls' count of stalls the pace stays idle", { skip: !LINUX 
   // alertStalls 3: after one stall the pace is still a look a second. The thread looks when the
   // first block ends (the worker wakes it) and next a second later: a 300 ms block begun right
   // after the first goes unseen.
-  const { cellsFd, monitor, changes } = startMonitor(t, {
-    lookUs: 1000,
-    idleLookUs: 1_000_000,
-    stallUs: 5000,
-    strandUs: 5000,
-    alertUs: 30_000_000,
-    alertStalls: 3,
-  });
-  const { worker, port } = await watchedWorkerWithRoom(t, cellsFd, monitor, 1);
-  await block(worker, 1300);
-  const first = request(t, port);
-  await waitFor(() => changes.some((c) => c.state === 'stalled'), 5000, 'the first stall reported');
-  await waitFor(() => first.closed(), 5000, 'the first waiting request answered');
+  const { worker, port, changes } = await afterFirstStall(t, 3);
   const before = changes.length;
   await block(worker, 300);
   const waiting = request(t, port);
@@ -345,12 +338,9 @@ test('a slot whose cell no worker has written is never reported, however long it
   skip: !LINUX,
 }, async (t) => {
   const { monitor, changes } = startMonitor(t, {
-    lookUs: 1000,
     idleLookUs: 1000,
     stallUs: 5000,
     strandUs: 10_000,
-    alertUs: 0,
-    alertStalls: 0,
   });
   const { fd, port } = listener(t);
   native().watchStalls(monitor, [{ slot: 3, fds: [fd] }]);

@@ -3,28 +3,13 @@
  * cells every worker writes once per event-loop turn, and the thread that looks at them and at
  * each slot's accept queue. Only transitions come back, as `StallSignal`s.
  */
-import { native } from '../../../native/index.js';
+import { native, type StallTiming } from '../../../native/index.js';
 import type { StallSignal } from './load-steering.js';
 
 /** Cells in the shared progress array; slot ids map onto them modulo this. */
 export const PROGRESS_CELLS = 1024;
 
-export interface StallTiming {
-  /** The shortest pause between two looks (a stall due sooner waits this long). */
-  lookUs: number;
-  /** How often it looks while no stall could be due (each wake-up costs the primary CPU). */
-  idleLookUs: number;
-  /** A queue that waits this long with no loop turn of its worker is a stall. */
-  stallUs: number;
-  /** A stall this old with connections still queued: they are stranded (rescue takes them; reported again every 2 lookUs while they wait). */
-  strandUs: number;
-  /**
-   * An app that blocks often is looked at every lookUs, not idleLookUs, while nothing waits:
-   * `alertStalls` reported stalls within `alertUs` turn that on for the next `alertUs` (0: never).
-   */
-  alertUs: number;
-  alertStalls: number;
-}
+export type { StallTiming } from '../../../native/index.js';
 
 /**
  * A stall is timed from its loop's last turn once a second look saw connections wait
