@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 
+#include "fd-passing.h"
 #include "send-many.h"
 #include "napi-args.h"
 #include "socket-tools.h"
@@ -551,6 +552,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"stopStallMonitor", NULL, stop_stall_monitor, NULL, NULL, NULL, napi_enumerable, NULL},
       {"acceptQueueLength", NULL, accept_queue_length, NULL, NULL, NULL, napi_enumerable, NULL},
       {"acceptQueued", NULL, accept_queued, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"connectionPair", NULL, connection_pair, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendConnections", NULL, send_connections, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unsentConnections", NULL, unsent_connections, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receiveConnections", NULL, receive_connections, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

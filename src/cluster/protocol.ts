@@ -84,6 +84,11 @@ export interface WorkerConfig {
    * cell this worker writes once per event-loop turn. Absent with --steering off.
    */
   progress?: { fd: number; cell: number };
+  /**
+   * The worker's end of its pair for rescued connections (native/fd-passing.c), inherited; comes
+   * with `progress`.
+   */
+  rescueFd?: number;
 }
 
 /** Upper bounds (seconds) of the request latency histogram, shared by the worker's metrics and the primary's dashboard. */

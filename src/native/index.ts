@@ -88,6 +88,17 @@ export interface NativeAddon {
   acceptQueueLength(fd: number): number;
   /** Accepts up to `max` queued connections without blocking; their fds (non-blocking, close-on-exec). */
   acceptQueued(fd: number, max: number): number[];
+  /**
+   * A SOCK_SEQPACKET unix socket pair for rescued connections (native/fd-passing.c): the
+   * primary's end (non-blocking) and the worker's (inherited); both close-on-exec.
+   */
+  connectionPair(): [primaryFd: number, workerFd: number];
+  /** One message of `label` and descriptors (SCM_RIGHTS); 0, or -errno (-EAGAIN: the worker's buffer is full). The fds stay open here. */
+  sendConnections(fd: number, label: string, fds: number[]): number;
+  /** Bytes sent on the pair that the worker has not read yet. */
+  unsentConnections(fd: number): number;
+  /** In a worker: calls `onBatch` on its event loop for every message (the fds are its to close). */
+  receiveConnections(fd: number, onBatch: (label: string, fds: number[]) => void): void;
 }
 
 export interface SocketInfo {

@@ -42,6 +42,9 @@ async function blockAndConnect(steering: string) {
   const { volley, port, admin } = await serveFixture({ workers: 2, admin: true, args: ['--steering', steering] });
   try {
     await volley.ready();
+    // Warm both workers first (their first requests compile the app's code): the answers below
+    // then time steering and the other worker's serving, not a cold start.
+    await Promise.all(Array.from({ length: 40 }, () => whoami(port)));
     // /busy answers, then burns the CPU of whichever worker took it; find out which.
     const busy = await freshFetch(`http://127.0.0.1:${port}/busy?ms=${BLOCK_MS}`);
     const busyPid = Number(busy.headers.get('x-worker-pid') ?? Number.NaN);

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import cluster from 'node:cluster';
 import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { native } from '../../native/index.js';
 import {
   isWorkerMessage,
   type PrimaryMessage,
@@ -54,6 +55,8 @@ export class WorkerProcess implements WorkerHandle {
   readonly #metricsWaiters = new Map<number, (metrics: unknown[]) => void>();
   #metricsSeq = 0;
   #connectionsInFlight = 0;
+  /** Our end of the worker's pair for rescued connections (native/fd-passing.c), if it has one. */
+  #rescueFd: number | undefined;
 
   constructor(options: SpawnRequest, log: LogSink) {
     this.slot = options.slot;
@@ -67,9 +70,14 @@ export class WorkerProcess implements WorkerHandle {
     });
     const viaCluster = options.listeners.some((l) => 'address' in l);
     const config: WorkerConfig = { ...options.config, listeners };
+    let theirEnd: number | undefined;
     if (options.progress && !viaCluster) {
       inherited.push(options.progress.fd);
       config.progress = { fd: FIRST_LISTEN_FD + inherited.length - 1, cell: options.progress.cell };
+      // Rescued connections come with steering: over a pair of their own, not the IPC channel.
+      [this.#rescueFd, theirEnd] = native().connectionPair();
+      inherited.push(theirEnd);
+      config.rescueFd = FIRST_LISTEN_FD + inherited.length - 1;
     }
     const env = {
       ...process.env,
@@ -94,7 +102,12 @@ export class WorkerProcess implements WorkerHandle {
         serialization: 'json',
       });
     }
-    if (this.child.pid === undefined) throw new Error(`could not start a worker for slot ${options.slot}`);
+    // The child has its end now (or never will): ours stays until the worker exits.
+    if (theirEnd !== undefined) native().closeFd(theirEnd);
+    if (this.child.pid === undefined) {
+      this.#closeRescue();
+      throw new Error(`could not start a worker for slot ${options.slot}`);
+    }
     this.pid = this.child.pid;
     const pipes: Promise<void>[] = [];
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -118,7 +131,10 @@ export class WorkerProcess implements WorkerHandle {
       );
     }
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => resolve({ code, signal }));
+      this.child.once('exit', (code, signal) => {
+        this.#closeRescue();
+        resolve({ code, signal });
+      });
     });
     this.closed = Promise.all([this.exited, ...pipes]).then(() => undefined);
     this.ready = new Promise((resolve, reject) => {
@@ -168,11 +184,31 @@ export class WorkerProcess implements WorkerHandle {
     if (this.child.connected) this.child.send(message, () => undefined);
   }
 
+  /** Connections handed to the worker that it has not taken yet (over the pair: 1 while any wait). */
   get connectionsInFlight(): number {
-    return this.#connectionsInFlight;
+    let waiting = 0;
+    if (this.#rescueFd !== undefined) {
+      try {
+        waiting = native().unsentConnections(this.#rescueFd) > 0 ? 1 : 0;
+      } catch {
+        // the pair is gone with the worker
+      }
+    }
+    return this.#connectionsInFlight + waiting;
   }
 
   sendConnection(label: string, fd: number): void {
+    // Over the pair: one sendmsg, no round trip (native/fd-passing.c says why); our copy of the
+    // descriptor closes once it is in the message. If the pair fails (a full buffer, a worker
+    // gone), the IPC channel below still carries it or closes it.
+    if (this.#rescueFd !== undefined && native().sendConnections(this.#rescueFd, label, [fd]) === 0) {
+      native().closeFd(fd);
+      return;
+    }
+    this.#sendOverIpc(label, fd);
+  }
+
+  #sendOverIpc(label: string, fd: number): void {
     // `readable: false`: the primary must not read a byte of the request (net.Socket would
     // start reading at once); the worker's own socket for the handle reads it all.
     const socket = new Socket({ fd, readable: false, writable: false });
@@ -187,6 +223,12 @@ export class WorkerProcess implements WorkerHandle {
       this.#connectionsInFlight--;
       if (err) socket.destroy();
     });
+  }
+
+  #closeRescue(): void {
+    if (this.#rescueFd === undefined) return;
+    native().closeFd(this.#rescueFd);
+    this.#rescueFd = undefined;
   }
 
   /** Asks the worker to stop accepting, finish in-flight requests and exit; kills it after the timeout. */

@@ -4,6 +4,7 @@
  * inherited fds, reports readiness and answers heartbeats, drains when asked, and exits by
  * itself if the primary dies.
  */
+import { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { bus } from '../../bus/bus.js';
 import { PrimaryRelayTransport } from '../../bus/primary-relay-transport.js';
@@ -138,14 +139,20 @@ async function main(channel: PrimaryChannel): Promise<void> {
     );
   });
   channel.onDrain(stop);
-  channel.onConnection((label, socket) => {
-    // A connection the primary rescued from a stalled worker's queue: served by whichever of
-    // our servers listens on that address, as if it had accepted it; closed if none does (now).
+  // A connection the primary rescued from a stalled worker's queue: served by whichever of
+  // our servers listens on that address, as if it had accepted it; closed if none does (now).
+  const serveRescued = (label: string, socket: Socket) => {
     const fd = config.listeners.find((l) => l.label === label && 'fd' in l) as { fd: number } | undefined;
     const server = fd && !stopping ? serverOnFd(fd.fd) : undefined;
     if (server) server.emit('connection', socket);
     else socket.destroy();
-  });
+  };
+  channel.onConnection(serveRescued);
+  if (config.rescueFd !== undefined) {
+    native().receiveConnections(config.rescueFd, (label, fds) => {
+      for (const fd of fds) serveRescued(label, new Socket({ fd, readable: true, writable: true }));
+    });
+  }
   // The primary is gone (crashed or killed): drain quickly and leave no orphan behind.
   channel.onDisconnect(() => stop(ORPHAN_DRAIN_MS));
   process.on('SIGTERM', onSigterm);
