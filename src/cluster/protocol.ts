@@ -43,7 +43,9 @@ export type PrimaryMessage =
   | { volley: 'drain'; timeoutMs: number }
   /**
    * A connection (the message's handle) rescued from a stalled worker's queue: serve it as if
-   * accepted on the listener with this label (load-aware steering).
+   * accepted on the listener with this label (load-aware steering). Rescued connections take
+   * the worker's pair (`rescueFd`, native/fd-passing.c); this message is the fallback when a
+   * send on the pair fails.
    */
   | { volley: 'connection'; label: string };
 

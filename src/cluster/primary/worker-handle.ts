@@ -42,9 +42,10 @@ export interface WorkerHandle {
    */
   sendConnection(label: string, fd: number): void;
   /**
-   * Handed-over connections not yet written to the worker's channel: Node's IPC sends the
-   * next handle only once the worker has acknowledged the last, so a worker that is busy
-   * leaves them waiting here.
+   * Handed-over connections the worker has not taken yet: while any message on its pair for
+   * rescued connections is unread (counted as 1), plus any still queued in Node's IPC (the
+   * fallback, which sends the next handle only once the worker has acknowledged the last). A
+   * worker that is busy (its loop not coming round) leaves them waiting.
    */
   readonly connectionsInFlight: number;
   /** The worker's metrics (prom-client JSON), or undefined if it does not answer in time. */
