@@ -200,6 +200,8 @@ napi_value receive_connections(napi_env env, napi_callback_info info) {
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return type_error(env, "receiveConnections: no event loop");
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return throw_sys(env, errno, "fcntl(O_NONBLOCK)", NULL);
+  /* Inherited without it: the app's own child processes must not hold the worker's end. */
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return throw_sys(env, errno, "fcntl(FD_CLOEXEC)", NULL);
   /* Lives as long as the process: a worker never stops receiving. */
   receiver_t *r = calloc(1, sizeof *r);
   if (!r) return throw_sys(env, ENOMEM, "calloc", NULL);

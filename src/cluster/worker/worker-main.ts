@@ -149,9 +149,17 @@ async function main(channel: PrimaryChannel): Promise<void> {
   };
   channel.onConnection(serveRescued);
   if (config.rescueFd !== undefined) {
-    native().receiveConnections(config.rescueFd, (label, fds) => {
-      for (const fd of fds) serveRescued(label, new Socket({ fd, readable: true, writable: true }));
-    });
+    try {
+      native().receiveConnections(config.rescueFd, (label, fds) => {
+        for (const fd of fds) serveRescued(label, new Socket({ fd, readable: true, writable: true }));
+      });
+    } catch (err) {
+      // Unread, the pair would hold what the primary sends: closed, its sends fail and it uses IPC.
+      native().closeFd(config.rescueFd);
+      console.log(
+        `volley worker ${process.env.VOLLEY_WORKER_ID}: rescued connections come over IPC (${(err as Error).message})`,
+      );
+    }
   }
   // The primary is gone (crashed or killed): drain quickly and leave no orphan behind.
   channel.onDisconnect(() => stop(ORPHAN_DRAIN_MS));
