@@ -74,10 +74,15 @@ export class WorkerProcess implements WorkerHandle {
     if (options.progress && !viaCluster) {
       inherited.push(options.progress.fd);
       config.progress = { fd: FIRST_LISTEN_FD + inherited.length - 1, cell: options.progress.cell };
-      // Rescued connections come with steering: over a pair of their own, not the IPC channel.
-      [this.#rescueFd, theirEnd] = native().connectionPair();
-      inherited.push(theirEnd);
-      config.rescueFd = FIRST_LISTEN_FD + inherited.length - 1;
+      // Rescued connections come with steering: over a pair of their own, not the IPC channel
+      // (which stays their way if the pair cannot be made: out of descriptors).
+      try {
+        [this.#rescueFd, theirEnd] = native().connectionPair();
+        inherited.push(theirEnd);
+        config.rescueFd = FIRST_LISTEN_FD + inherited.length - 1;
+      } catch {
+        this.#rescueFd = undefined;
+      }
     }
     const env = {
       ...process.env,
@@ -86,24 +91,15 @@ export class WorkerProcess implements WorkerHandle {
       VOLLEY_PRIMARY_PID: String(process.pid),
       [WORKER_CONFIG_ENV]: JSON.stringify(config),
     };
-    if (viaCluster) {
-      // node:cluster round-robin: the primary accepts and hands connections to workers.
-      cluster.setupPrimary({
-        exec: WORKER_ENTRY,
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        execArgv: ['--enable-source-maps'],
-      });
-      this.child = cluster.fork(env).process;
-    } else {
-      this.child = fork(WORKER_ENTRY, [], {
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...inherited],
-        env,
-        execArgv: ['--enable-source-maps'],
-        serialization: 'json',
-      });
+    try {
+      this.child = this.#fork(viaCluster, env, inherited);
+    } catch (err) {
+      this.#closeRescue();
+      throw err;
+    } finally {
+      // The child has its end now (or never will): ours stays until the worker exits.
+      if (theirEnd !== undefined) native().closeFd(theirEnd);
     }
-    // The child has its end now (or never will): ours stays until the worker exits.
-    if (theirEnd !== undefined) native().closeFd(theirEnd);
     if (this.child.pid === undefined) {
       this.#closeRescue();
       throw new Error(`could not start a worker for slot ${options.slot}`);
@@ -222,6 +218,25 @@ export class WorkerProcess implements WorkerHandle {
     this.child.send(message, socket, {}, (err) => {
       this.#connectionsInFlight--;
       if (err) socket.destroy();
+    });
+  }
+
+  /** Starts the worker: through node:cluster (its fallback) or with the inherited fds. */
+  #fork(viaCluster: boolean, env: NodeJS.ProcessEnv, inherited: number[]): ChildProcess {
+    if (viaCluster) {
+      // node:cluster round-robin: the primary accepts and hands connections to workers.
+      cluster.setupPrimary({
+        exec: WORKER_ENTRY,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        execArgv: ['--enable-source-maps'],
+      });
+      return cluster.fork(env).process;
+    }
+    return fork(WORKER_ENTRY, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...inherited],
+      env,
+      execArgv: ['--enable-source-maps'],
+      serialization: 'json',
     });
   }
 

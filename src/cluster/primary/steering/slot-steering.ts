@@ -24,8 +24,9 @@ import { DEFAULT_STALL_TIMING, PROGRESS_CELLS, StallMonitor, type StallTiming } 
  * workers for the CPU: 8 a time cost 4-6% of req/s against `--steering off`, 2 a time about
  * 3%; with a worker blocked 2 s and 50 fresh connections at once, 2 a time left the slowest
  * waiting up to 186 ms, 8 a time 126 ms. Measured again once a rescue went over the worker's
- * socket pair instead of Node's IPC (about 280 µs less of the primary's CPU per connection): 8 a time
- * still cost about 5% of req/s at c32 (4 rounds), so the cost is the target's, not the primary's.
+ * socket pair instead of Node's IPC (about 280 µs less of the primary's CPU per connection):
+ * 8 a time still cost about 5% of req/s at c32 (4 rounds), so the cost is the target's, not
+ * the primary's.
  */
 const RESCUE_SHORT_STALL = 2;
 const RESCUE_LONG_STALL = 8;
