@@ -11,11 +11,12 @@
  * connection, and req/s rose 1-10%.
  *
  * A SOCK_SEQPACKET pair keeps messages whole: each is a label (which listen address the
- * connections came to) with its descriptors. The primary's end is non-blocking: a worker that
- * does not read fills the pair's buffer, and the send fails (EAGAIN) instead of waiting.
+ * connections came to) with its descriptors. Both ends are non-blocking: a worker that does
+ * not read fills the pair's buffer, and the primary's send fails (EAGAIN) instead of waiting.
  *
  * Exports:
- *   connectionPair() -> [primaryFd, workerFd]       both close-on-exec; the worker's end is inherited
+ *   connectionPair() -> [primaryFd, workerFd]       both close-on-exec and non-blocking; the worker's
+ *                                                  end is inherited
  *   sendConnections(fd, label, fds) -> 0 | -errno    one message; the descriptors stay open here
  *   unsentConnections(fd) -> bytes                   what the worker has not read yet (SIOCOUTQ)
  *   receiveConnections(fd, onBatch(label, fds))      in a worker: calls onBatch on its loop for
@@ -44,25 +45,12 @@
 #define MAX_BATCH 64
 #define MAX_LABEL 256
 
-static napi_value make_int(napi_env env, int64_t n) {
-  napi_value v;
-  napi_create_int64(env, n, &v);
-  return v;
-}
-
 /* connectionPair() -> [primaryFd, workerFd] */
 napi_value connection_pair(napi_env env, napi_callback_info info) {
   (void)info;
   int fds[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) != 0)
     return throw_sys(env, errno, "socketpair", NULL);
-  int flags = fcntl(fds[0], F_GETFL);
-  if (flags < 0 || fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) != 0) {
-    int err = errno;
-    close(fds[0]);
-    close(fds[1]);
-    return throw_sys(env, err, "fcntl(O_NONBLOCK)", NULL);
-  }
   napi_value pair;
   napi_create_array_with_length(env, 2, &pair);
   napi_set_element(env, pair, 0, make_int(env, fds[0]));
@@ -198,9 +186,7 @@ napi_value receive_connections(napi_env env, napi_callback_info info) {
     return type_error(env, "receiveConnections(fd, onBatch: (label, fds) => void)");
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return type_error(env, "receiveConnections: no event loop");
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return throw_sys(env, errno, "fcntl(O_NONBLOCK)", NULL);
-  /* Inherited without it: the app's own child processes must not hold the worker's end. */
+  /* Non-blocking: uv_poll_init sets it. Inherited without it: the app's own child processes must not hold the worker's end. */
   if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return throw_sys(env, errno, "fcntl(FD_CLOEXEC)", NULL);
   /* Lives as long as the process: a worker never stops receiving. */
   receiver_t *r = calloc(1, sizeof *r);
@@ -217,6 +203,7 @@ napi_value receive_connections(napi_env env, napi_callback_info info) {
   int err = uv_poll_init(loop, &r->poll, fd);
   if (err == 0) err = uv_poll_start(&r->poll, UV_READABLE, on_readable);
   if (err != 0) {
+    napi_async_destroy(env, r->async);
     napi_delete_reference(env, r->on_batch);
     free(r);
     return throw_sys(env, -err, "uv_poll_start", NULL);

@@ -13,4 +13,7 @@ napi_value type_error(napi_env env, const char *msg);
  */
 int int_arg(napi_env env, napi_value v, int32_t *out);
 
+/* A JS number for `n` (exact up to 2**53: fds, counts, byte sizes). */
+napi_value make_int(napi_env env, int64_t n);
+
 #endif

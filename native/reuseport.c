@@ -142,12 +142,6 @@ static int get_string(napi_env env, napi_value v, char *buf, size_t size, size_t
   return 1;
 }
 
-static napi_value make_int(napi_env env, int32_t n) {
-  napi_value v;
-  CHECK(napi_create_int32(env, n, &v));
-  return v;
-}
-
 /* Returns a new fd to JS; closes it if that fails, so it cannot leak. */
 static napi_value return_fd(napi_env env, int fd, const char *unlink_path) {
   napi_value v;

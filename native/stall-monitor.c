@@ -103,12 +103,6 @@ static int two_int_args(napi_env env, napi_callback_info info, int32_t *a, int32
          int_arg(env, argv[1], b);
 }
 
-static napi_value make_int(napi_env env, int64_t n) {
-  napi_value v;
-  napi_create_int64(env, n, &v);
-  return v;
-}
-
 static int open_memfd(void) {
 #ifdef SYS_memfd_create
   /* Through syscall(2): older musl has no memfd_create() wrapper. MFD_CLOEXEC = 1. */

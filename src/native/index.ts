@@ -29,7 +29,6 @@ export interface OpenUnixListenerOptions {
   mode?: number;
 }
 
-/** The functions native/reuseport.c exports. Errors carry `code` (errno name), `syscall`, `address`. */
 /** The stall monitor's timings (native/stall-monitor.c; defaults in cluster/primary/steering/stall-monitor.ts). */
 export interface StallTiming {
   /** The shortest pause between two looks (a stall due sooner waits this long). */
@@ -48,6 +47,7 @@ export interface StallTiming {
   alertStalls: number;
 }
 
+/** The functions native/reuseport.c exports. Errors carry `code` (errno name), `syscall`, `address`. */
 export interface NativeAddon {
   openListener(options: OpenListenerOptions): number;
   openUnixListener(options: OpenUnixListenerOptions): number;
@@ -90,7 +90,7 @@ export interface NativeAddon {
   acceptQueued(fd: number, max: number): number[];
   /**
    * A SOCK_SEQPACKET unix socket pair for rescued connections (native/fd-passing.c): the
-   * primary's end (non-blocking) and the worker's (inherited); both close-on-exec.
+   * primary's end and the worker's (inherited); both non-blocking and close-on-exec.
    */
   connectionPair(): [primaryFd: number, workerFd: number];
   /** One message of `label` and descriptors (SCM_RIGHTS); 0, or -errno (-EAGAIN: the worker's buffer is full). The fds stay open here. */
