@@ -240,8 +240,9 @@ function render(raw: Raw): string {
       '',
       '### Skewed load (2 workers; 1 in 50 requests blocks its worker 20 ms)',
       '',
-      `volley serve, node:cluster and \`pm2 start -i 2\` on bench/servers/apps/skew-*.cjs; wrk -t1 for ${raw.skew.seconds} s per run, ` +
-        'no CPU pinning; × node:cluster is the median of per-round ratios; max ms is the worst run’s maximum.',
+      `volley serve, node:cluster and \`pm2 start -i 2\` on bench/servers/apps/skew-*.cjs; wrk -t1 for ${raw.skew.seconds} s per run ` +
+        '(the open-loop case: h2load at a fixed rate of fresh connections), no CPU pinning; × node:cluster is the median of ' +
+        'per-round ratios; max ms (worst run) is the worst run’s maximum.',
       '',
       skewMarkdown(raw.skew),
     );

@@ -9,13 +9,20 @@
  * is not busy, at the price of passing every connection through one process. Volley runs with
  * each `--steering` mode: `rescue` (the default), `queue` and `off` (kernel hashing alone).
  *
- * A second case blocks one worker for 2 s (less than the heartbeat timeout) and opens fresh
+ * A second case offers every server the same load, open loop (bench/lib/open-loop.ts: 1,000
+ * fresh connections a second, whatever the server answers): wrk's closed loop offers a faster
+ * server more requests, so more 20 ms blocks, and its slowest request grows with that. Here
+ * the latency tail and the CPU per request compare what each does with the same connections.
+ *
+ * A third case blocks one worker for 2 s (less than the heartbeat timeout) and opens fresh
  * connections meanwhile: how many wait for the blocked worker.
  */
+import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, freePort, log, rotated } from './lib/config.js';
 import { ticksPerSecond } from './lib/cpu.js';
 import { freshRequests } from './lib/fresh-requests.js';
+import { type OpenLoopResult, openLoop } from './lib/open-loop.js';
 import {
   type AppModules,
   children,
@@ -72,6 +79,9 @@ export const SKEW_LOADS = [
 
 type Run = MeasuredRun;
 
+/** The open-loop case: this many new connections a millisecond, for every server alike. */
+export const OPEN_LOOP = { perMs: 1 };
+
 export interface SkewResults {
   clkTck: number;
   seconds: number;
@@ -79,6 +89,17 @@ export interface SkewResults {
   runs: Record<string, Record<string, Run[]>>;
   /** blocked[runner key]: one per round */
   blocked: Record<string, BlockedRun[]>;
+  /** openLoop[runner key]: one per round (absent without h2load, and in older results) */
+  openLoop?: Record<string, MeasuredRun<OpenLoopResult>[]>;
+}
+
+function hasH2load(): boolean {
+  try {
+    execFileSync('h2load', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Blocks one worker of `s` for BLOCKED.blockMs, measures fresh connections meanwhile, waits the block out. */
@@ -103,6 +124,9 @@ async function blockedRun(s: Live): Promise<BlockedRun> {
 
 export async function runSkew(cfg: Config): Promise<SkewResults> {
   const out: SkewResults = { clkTck: ticksPerSecond(), seconds: cfg.seconds, runs: {}, blocked: {} };
+  const withOpenLoop = hasH2load();
+  if (withOpenLoop) out.openLoop = {};
+  else log('[skew] h2load not found (apt install nghttp2-client): the open-loop case is left out');
   const live: Live[] = [];
   try {
     for (const runner of SKEW_RUNNERS) {
@@ -129,6 +153,19 @@ export async function runSkew(cfg: Config): Promise<SkewResults> {
           line.push(`${s.runner.key} ${int(run.wrk.rps)} (max ${fixed(run.wrk.maxMs, 0)} ms)`);
         }
         log(`  skew round ${r + 1}/${cfg.rounds} ${l.key}: ${line.join(', ')}`);
+      }
+      if (out.openLoop) {
+        const line: string[] = [];
+        for (const s of rotated(live, r)) {
+          const run = await quietest(cfg, `skew ${s.runner.name} open loop`, () =>
+            measureLoad(s, cfg.cpus, () =>
+              openLoop({ url: `http://127.0.0.1:${s.port}/`, perMs: OPEN_LOOP.perMs, seconds: cfg.seconds }),
+            ),
+          );
+          entry(out.openLoop, s.runner.key, (): MeasuredRun<OpenLoopResult>[] => []).push(run);
+          line.push(`${s.runner.key} p99.9 ${fixed(run.wrk.p999Ms, 1)} max ${fixed(run.wrk.maxMs, 0)} ms`);
+        }
+        log(`  skew round ${r + 1}/${cfg.rounds} open loop: ${line.join(', ')}`);
       }
       const line: string[] = [];
       for (const s of rotated(live, r)) {
@@ -183,6 +220,7 @@ export function skewMarkdown(res: SkewResults): string {
       )}`,
     );
   }
+  if (res.openLoop) parts.push(openLoopMarkdown(res, res.openLoop));
   const blockedRows = SKEW_RUNNERS.filter((x) => res.blocked[x.key]?.length).map((x) => {
     const runs = res.blocked[x.key]!;
     return [
@@ -218,4 +256,40 @@ export function skewMarkdown(res: SkewResults): string {
     ),
   );
   return parts.join('\n\n');
+}
+
+function openLoopMarkdown(res: SkewResults, runs: Record<string, MeasuredRun<OpenLoopResult>[]>): string {
+  const cpu = (xs: MeasuredRun<OpenLoopResult>[]) =>
+    median(xs.map((r) => (((r.primaryTicks + r.workerTicks) / res.clkTck) * 1e6) / r.wrk.requests));
+  const cluster = runs.cluster ?? [];
+  const rows = SKEW_RUNNERS.filter((x) => runs[x.key]?.length).map((x) => {
+    const xs = runs[x.key]!;
+    return [
+      x.name,
+      int(median(xs.map((r) => r.wrk.rps))),
+      fixed(median(xs.map((r) => r.wrk.p50Ms))),
+      fixed(median(xs.map((r) => r.wrk.p99Ms))),
+      fixed(median(xs.map((r) => r.wrk.p999Ms))),
+      fixed(median(xs.map((r) => r.wrk.maxMs)), 1),
+      fixed(Math.max(...xs.map((r) => r.wrk.maxMs)), 0),
+      fixed(cpu(xs), 1),
+      ratio(cpu(cluster) / cpu(xs)),
+      String(sum(xs.map((r) => errorCount(r.wrk)))),
+    ];
+  });
+  return `#### Skewed app, open loop: ${int(OPEN_LOOP.perMs * 1000)} fresh connections a second offered to every server\n\n${markdownTable(
+    [
+      'server',
+      'req/s served (median)',
+      'p50 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'max ms (median run)',
+      'max ms (worst run)',
+      'CPU µs/req',
+      'less CPU/req than cluster',
+      'errors',
+    ],
+    rows,
+  )}`;
 }

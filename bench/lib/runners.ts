@@ -158,8 +158,8 @@ export const clusterRunner: Runner = {
 };
 
 /** One load on a running server: wrk's result and the CPU its primary and its workers used meanwhile. */
-export interface MeasuredRun {
-  wrk: WrkResult;
+export interface MeasuredRun<R extends WrkResult = WrkResult> {
+  wrk: R;
   primaryTicks: number;
   workerTicks: number;
   /** Share of the machine's CPU used meanwhile by unrelated processes (noise). */
@@ -167,7 +167,11 @@ export interface MeasuredRun {
 }
 
 /** Runs `load` against `s`, counting the CPU of its primary and of the workers it has now (adopted for cleanup). */
-export async function measureLoad(s: Live, cpus: number, load: () => Promise<WrkResult>): Promise<MeasuredRun> {
+export async function measureLoad<R extends WrkResult>(
+  s: Live,
+  cpus: number,
+  load: () => Promise<R>,
+): Promise<MeasuredRun<R>> {
   const pids = [s.primary, ...children(s.primary)];
   for (const pid of pids) adopt(pid);
   const window = cpuWindowStart(pids);
