@@ -124,8 +124,7 @@ async function blockedRun(s: Live): Promise<BlockedRun> {
 
 export async function runSkew(cfg: Config): Promise<SkewResults> {
   const out: SkewResults = { clkTck: ticksPerSecond(), seconds: cfg.seconds, runs: {}, blocked: {} };
-  const withOpenLoop = hasH2load();
-  if (withOpenLoop) out.openLoop = {};
+  if (hasH2load()) out.openLoop = {};
   else log('[skew] h2load not found (apt install nghttp2-client): the open-loop case is left out');
   const live: Live[] = [];
   try {

@@ -26,7 +26,7 @@ export interface OpenLoopResult extends WrkResult {
   p999Ms: number;
 }
 
-export function openLoopCommand(o: OpenLoopOptions, logFile: string): string[] {
+function openLoopCommand(o: OpenLoopOptions, logFile: string): string[] {
   const total = String(Math.round(o.perMs * o.seconds * 1000));
   return [
     'h2load',
@@ -48,13 +48,13 @@ export function openLoopCommand(o: OpenLoopOptions, logFile: string): string[] {
 }
 
 /** The q-quantile of ascending `sorted` (nearest rank). */
-export function quantile(sorted: readonly number[], q: number): number {
+function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /** Reads h2load's --log-file (start µs since the epoch, status, duration µs; tab-separated). */
-export function parseRequestLog(text: string): { startsUs: number[]; durationsMs: number[]; statuses: number[] } {
+function parseRequestLog(text: string): { startsUs: number[]; durationsMs: number[]; statuses: number[] } {
   const startsUs: number[] = [];
   const durationsMs: number[] = [];
   const statuses: number[] = [];
