@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { type Config, freePort, log, nodeCommand, rotated } from './lib/config.js';
 import { cpuWindowEnd, cpuWindowStart, ticksPerSecond } from './lib/cpu.js';
+import { hasH2load } from './lib/open-loop.js';
 import { type Started, start, stop } from './lib/procs.js';
 import { entry, fixed, int, markdownTable, median, pct, perRoundRatio, ratio, spread } from './lib/stats.js';
 import { noiseNote, quietest } from './single.js';
@@ -107,11 +108,7 @@ async function makeCert(): Promise<{ cert: string; key: string; remove(): void }
 }
 
 export function checkH2load(): void {
-  try {
-    execFileSync('h2load', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('h2load is required for --only h2 (apt install nghttp2-client)');
-  }
+  if (!hasH2load()) throw new Error('h2load is required for --only h2 (apt install nghttp2-client)');
 }
 
 export async function runH2(cfg: Config): Promise<H2Results> {

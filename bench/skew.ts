@@ -17,12 +17,11 @@
  * A third case blocks one worker for 2 s (less than the heartbeat timeout) and opens fresh
  * connections meanwhile: how many wait for the blocked worker.
  */
-import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, freePort, log, rotated } from './lib/config.js';
 import { ticksPerSecond } from './lib/cpu.js';
 import { freshRequests } from './lib/fresh-requests.js';
-import { type OpenLoopResult, openLoop } from './lib/open-loop.js';
+import { hasH2load, type OpenLoopResult, openLoop } from './lib/open-loop.js';
 import {
   type AppModules,
   children,
@@ -35,7 +34,7 @@ import {
   WORKERS,
 } from './lib/runners.js';
 import { entry, fixed, int, markdownTable, median, perRoundRatio, ratio, sum } from './lib/stats.js';
-import { errorCount, wrk } from './lib/wrk.js';
+import { errorCount, type WrkResult, wrk } from './lib/wrk.js';
 import { noiseNote, quietest } from './single.js';
 
 const SKEW: AppModules = {
@@ -91,15 +90,6 @@ export interface SkewResults {
   blocked: Record<string, BlockedRun[]>;
   /** openLoop[runner key]: one per round (absent without h2load, and in older results) */
   openLoop?: Record<string, MeasuredRun<OpenLoopResult>[]>;
-}
-
-function hasH2load(): boolean {
-  try {
-    execFileSync('h2load', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Blocks one worker of `s` for BLOCKED.blockMs, measures fresh connections meanwhile, waits the block out. */
@@ -180,14 +170,17 @@ export async function runSkew(cfg: Config): Promise<SkewResults> {
   return out;
 }
 
+/** CPU µs per request over the server's primary and workers, the median over runs. */
+function cpuPerRequest(res: SkewResults, runs: readonly MeasuredRun<WrkResult>[]): number {
+  return median(runs.map((r) => (((r.primaryTicks + r.workerTicks) / res.clkTck) * 1e6) / r.wrk.requests));
+}
+
 const perRound = (a: readonly Run[], b: readonly Run[]) => perRoundRatio(a, b, (r) => r.wrk.rps);
 
 export function skewMarkdown(res: SkewResults): string {
   const parts: string[] = [];
   for (const l of SKEW_LOADS) {
     const cluster = res.runs.cluster?.[l.key] ?? [];
-    const cpu = (runs: Run[]) =>
-      median(runs.map((r) => (((r.primaryTicks + r.workerTicks) / res.clkTck) * 1e6) / r.wrk.requests));
     const rows = SKEW_RUNNERS.filter((x) => res.runs[x.key]?.[l.key]).map((x) => {
       const runs = res.runs[x.key]![l.key]!;
       return [
@@ -197,8 +190,8 @@ export function skewMarkdown(res: SkewResults): string {
         fixed(median(runs.map((r) => r.wrk.p50Ms))),
         fixed(median(runs.map((r) => r.wrk.p99Ms))),
         fixed(Math.max(...runs.map((r) => r.wrk.maxMs)), 0),
-        fixed(cpu(runs), 1),
-        ratio(cpu(cluster) / cpu(runs)),
+        fixed(cpuPerRequest(res, runs), 1),
+        ratio(cpuPerRequest(res, cluster) / cpuPerRequest(res, runs)),
         String(sum(runs.map((r) => errorCount(r.wrk)))),
       ];
     });
@@ -258,8 +251,6 @@ export function skewMarkdown(res: SkewResults): string {
 }
 
 function openLoopMarkdown(res: SkewResults, runs: Record<string, MeasuredRun<OpenLoopResult>[]>): string {
-  const cpu = (xs: MeasuredRun<OpenLoopResult>[]) =>
-    median(xs.map((r) => (((r.primaryTicks + r.workerTicks) / res.clkTck) * 1e6) / r.wrk.requests));
   const cluster = runs.cluster ?? [];
   const rows = SKEW_RUNNERS.filter((x) => runs[x.key]?.length).map((x) => {
     const xs = runs[x.key]!;
@@ -271,8 +262,8 @@ function openLoopMarkdown(res: SkewResults, runs: Record<string, MeasuredRun<Ope
       fixed(median(xs.map((r) => r.wrk.p999Ms))),
       fixed(median(xs.map((r) => r.wrk.maxMs)), 1),
       fixed(Math.max(...xs.map((r) => r.wrk.maxMs)), 0),
-      fixed(cpu(xs), 1),
-      ratio(cpu(cluster) / cpu(xs)),
+      fixed(cpuPerRequest(res, xs), 1),
+      ratio(cpuPerRequest(res, cluster) / cpuPerRequest(res, xs)),
       String(sum(xs.map((r) => errorCount(r.wrk)))),
     ];
   });

@@ -9,6 +9,7 @@
  * h2load writes every request's duration to a log file (`--log-file`); the percentiles come
  * from there, not from its summary (which has no p99).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,16 @@ function parseRequestLog(text: string): { startsUs: number[]; durationsMs: numbe
     durationsMs.push(Number(duration) / 1000);
   }
   return { startsUs, durationsMs, statuses };
+}
+
+/** Whether h2load (Debian's nghttp2-client) is on the PATH: the open-loop case and section h2 need it. */
+export function hasH2load(): boolean {
+  try {
+    execFileSync('h2load', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {

@@ -81,7 +81,7 @@ export class WorkerProcess implements WorkerHandle {
         inherited.push(theirEnd);
         config.rescueFd = FIRST_LISTEN_FD + inherited.length - 1;
       } catch {
-        this.#rescueFd = undefined;
+        // No pair (out of descriptors): #rescueFd stays unset and rescues go over IPC.
       }
     }
     const env = {
